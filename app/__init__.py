@@ -1,0 +1,66 @@
+"""Application factory: reads like a table of contents."""
+
+import sqlite3
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app import errors, search, security
+from app.config import load_config
+from app.extensions import babel, csrf, db, login_manager, migrate
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    """WAL for concurrent readers, foreign keys enforced, a wait instead of 'locked'."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create the Flask app; `config` overrides defaults and environment (used by tests)."""
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(load_config(Path(app.instance_path), config or {}))
+    app.config.update(config or {})
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    errors.init_app(app)
+    security.init_app(app)
+    search.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401  - registers every model with the metadata
+    from app.accounts.loader import init_login
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path) / "migrations"),
+                     render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=lambda: "de")
+    login_manager.init_app(app)
+    init_login(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.home.views import bp as home_bp
+
+    app.register_blueprint(home_bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from app.cli import init_command
+    from app.practices.cli import practices_cli
+
+    app.cli.add_command(init_command)
+    app.cli.add_command(practices_cli)

@@ -1,0 +1,68 @@
+"""Error pages: plain German HTML, or JSON under /api/ (SECURITY.md 16, 17)."""
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.extensions import db
+
+MESSAGES = {
+    400: "Die Anfrage ist ungültig.",
+    403: "Dafür fehlt Ihnen die Berechtigung.",
+    404: "Diese Seite gibt es nicht.",
+    405: "Diese Aktion ist hier nicht möglich.",
+    413: "Die gesendeten Daten sind zu groß.",
+    429: "Zu viele Versuche. Bitte warten Sie einen Moment.",
+    500: "Ein interner Fehler ist aufgetreten. Bitte versuchen Sie es später erneut.",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(code: int, message: str | None = None):
+    """Answer an error as JSON under /api/ and as a German page elsewhere."""
+    message = message or MESSAGES.get(code, MESSAGES[400])
+    if wants_json():
+        return jsonify(error=message), code
+    return render_template("errors/error.html", code=code, message=message), code
+
+
+def handle_http_exception(error: HTTPException):
+    code = error.code or 500
+    if code >= 500:
+        db.session.rollback()
+    message = None
+    # Our own abort(…, description) carries a German message meant for the user.
+    if getattr(error, "show_description", False):
+        message = error.description
+    return error_response(code, message)
+
+
+def handle_csrf_error(error: CSRFError):
+    return error_response(400, "Das Formular ist abgelaufen oder unvollständig. "
+                               "Bitte laden Sie die Seite neu und versuchen Sie es erneut.")
+
+
+def handle_unexpected(error: Exception):
+    db.session.rollback()
+    return error_response(500)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(InternalServerError, handle_http_exception)
+    if not app.debug and not app.testing:
+        app.register_error_handler(Exception, handle_unexpected)
+
+
+def abort_with_message(code: int, message: str):
+    """Abort with a German message that the error page shows to the user."""
+    from werkzeug.exceptions import abort as werkzeug_abort
+    try:
+        werkzeug_abort(code, description=message)
+    except HTTPException as error:
+        error.show_description = True
+        raise

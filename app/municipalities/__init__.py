@@ -1,0 +1,1 @@
+"""Municipalities (Kommunen) and their pages."""

@@ -1,0 +1,1 @@
+"""Practices (Lösungsansätze), their revisions, experience reports and file format."""

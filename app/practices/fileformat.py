@@ -1,0 +1,338 @@
+"""The practice file format of SPEC §2: parse and validate, and write back.
+
+Parsing yields a PracticeData (plain values, no database access) or a list of
+FileError naming the file, the field and the rule. Writing is deterministic so that
+export -> import -> export is byte-for-byte stable.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from app.practices.models import EFFORTS, STATUSES, VISIBILITIES
+
+SLUG_RE = re.compile(r"^[a-z0-9-]{1,80}$")
+WORKSHOP_SLUG_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})-(auftakt|modul-([1-9]))$")
+URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_FILE_BYTES = 1_000_000
+
+FIELD_ORDER = [
+    "title", "municipality", "state", "district", "population", "summary", "levers",
+    "topics", "modules", "sdgs", "status", "started", "costs_eur", "funding", "contact",
+    "workshops", "links", "visibility", "effort", "adopted_from", "reviewed",
+]
+CONTACT_FIELDS = ["name", "role", "email", "phone"]
+
+
+@dataclass
+class FileError:
+    """One broken rule in one file."""
+
+    file: str
+    field: str
+    rule: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: Feld „{self.field}“: {self.rule}"
+
+
+@dataclass
+class PracticeData:
+    """The validated content of one practice file."""
+
+    slug: str
+    title: str
+    municipality: str
+    summary: str
+    levers: list[str]
+    status: str
+    body: str
+    state: str | None = None
+    district: str | None = None
+    population: int | None = None
+    topics: list[str] = field(default_factory=list)
+    modules: list[int] = field(default_factory=list)
+    sdgs: list[int] = field(default_factory=list)
+    started: int | None = None
+    costs_eur: int | None = None
+    funding: str | None = None
+    contact: dict[str, str] = field(default_factory=dict)
+    workshops: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+    visibility: str = "public"
+    effort: str | None = None
+    adopted_from: list[str] = field(default_factory=list)
+    reviewed: date | None = None
+
+
+class _Checker:
+    """Collects the errors of one file while reading its front matter."""
+
+    def __init__(self, file: str, meta: dict):
+        self.file = file
+        self.meta = meta
+        self.errors: list[FileError] = []
+
+    def fail(self, name: str, rule: str) -> None:
+        self.errors.append(FileError(self.file, name, rule))
+
+    def text(self, name: str, max_len: int, required: bool = False) -> str | None:
+        value = self.meta.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.fail(name, "Pflichtfeld fehlt oder ist leer")
+            return None
+        if isinstance(value, (dict, list)):
+            self.fail(name, "muss ein Text sein")
+            return None
+        text = " ".join(str(value).split())
+        if len(text) > max_len:
+            self.fail(name, f"höchstens {max_len} Zeichen (hat {len(text)})")
+        return text
+
+    def integer(self, name: str, low: int, high: int) -> int | None:
+        value = self.meta.get(name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(name, "muss eine ganze Zahl sein")
+            return None
+        if not low <= value <= high:
+            self.fail(name, f"muss zwischen {low} und {high} liegen")
+            return None
+        return value
+
+    def choice(self, name: str, allowed: tuple[str, ...], required: bool = False) -> str | None:
+        value = self.meta.get(name)
+        if value is None:
+            if required:
+                self.fail(name, "Pflichtfeld fehlt")
+            return None
+        if value not in allowed:
+            self.fail(name, f"„{value}“ ist nicht erlaubt; erlaubt: {', '.join(allowed)}")
+            return None
+        return value
+
+    def listing(self, name: str) -> list:
+        value = self.meta.get(name)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail(name, "muss eine Liste sein, z. B. [a, b]")
+            return []
+        if len(set(map(str, value))) != len(value):
+            self.fail(name, "enthält einen Wert doppelt")
+        return value
+
+    def slugs(self, name: str, known: set[str] | None, minimum: int = 0) -> list[str]:
+        values = self.listing(name)
+        if len(values) < minimum:
+            self.fail(name, f"mindestens {minimum} Eintrag nötig")
+        for value in values:
+            if known is not None and value not in known:
+                self.fail(name, f"unbekannter Wert „{value}“; erlaubt: {', '.join(sorted(known))}")
+            elif known is None and not (isinstance(value, str) and SLUG_RE.match(value)):
+                self.fail(name, f"„{value}“ ist kein gültiger Kurzname ([a-z0-9-], ≤ 80 Zeichen)")
+        return [str(v) for v in values]
+
+    def numbers(self, name: str, low: int, high: int, max_count: int | None = None) -> list[int]:
+        values = self.listing(name)
+        if max_count is not None and len(values) > max_count:
+            self.fail(name, f"höchstens {max_count} Einträge")
+        for value in values:
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                self.fail(name, f"„{value}“ ist keine Zahl von {low} bis {high}")
+                return []
+        return sorted(values)
+
+
+def split_front_matter(text: str) -> tuple[str, str] | None:
+    """Return (front matter, body) or None when the text has no front matter."""
+    text = text.replace("\r\n", "\n").lstrip("\ufeff")
+    match = re.match(r"---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|$)", text, re.S)
+    if not match:
+        return None
+    return match.group(1) or "", text[match.end():]
+
+
+def parse_practice_text(
+    name: str, slug: str, text: str, levers: set[str], topics: set[str]
+) -> PracticeData | list[FileError]:
+    """Validate the text of one practice file against SPEC §2."""
+    if not SLUG_RE.match(slug):
+        return [FileError(name, "Dateiname",
+                          "Kurzname nur aus a–z, 0–9 und '-', höchstens 80 Zeichen")]
+    parts = split_front_matter(text)
+    if parts is None:
+        return [FileError(name, "Kopfdaten", "Datei muss mit einem YAML-Block zwischen '---' beginnen")]
+    try:
+        meta = yaml.safe_load(parts[0]) or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" (Zeile {mark.line + 2})" if mark else ""
+        return [FileError(name, "Kopfdaten", f"kein gültiges YAML{where}")]
+    if not isinstance(meta, dict):
+        return [FileError(name, "Kopfdaten", "muss aus Feldern „name: wert“ bestehen")]
+    return _validate(name, slug, meta, parts[1], levers, topics)
+
+
+def _validate(name, slug, meta, body, levers, topics) -> PracticeData | list[FileError]:
+    check = _Checker(name, meta)
+    for unknown in sorted(set(map(str, meta)) - set(FIELD_ORDER)):
+        check.fail(unknown, "unbekanntes Feld")
+    data = PracticeData(
+        slug=slug,
+        title=check.text("title", 200, required=True) or "",
+        municipality=check.text("municipality", 200, required=True) or "",
+        summary=check.text("summary", 600, required=True) or "",
+        levers=check.slugs("levers", levers, minimum=1),
+        status=check.choice("status", STATUSES, required=True) or "",
+        body=body.strip() + "\n" if body.strip() else "",
+        state=check.text("state", 120),
+        district=check.text("district", 120),
+        population=check.integer("population", 0, 10_000_000),
+        topics=check.slugs("topics", topics),
+        modules=check.numbers("modules", 1, 4, max_count=4),
+        sdgs=check.numbers("sdgs", 1, 17),
+        started=check.integer("started", 1900, 2100),
+        costs_eur=check.integer("costs_eur", 0, 10_000_000_000),
+        funding=check.text("funding", 1000),
+        contact=_contact(check),
+        workshops=_workshops(check),
+        links=_links(check),
+        visibility=check.choice("visibility", VISIBILITIES) or "public",
+        effort=check.choice("effort", EFFORTS),
+        adopted_from=check.slugs("adopted_from", None),
+        reviewed=_reviewed(check),
+    )
+    if slug in data.adopted_from:
+        check.fail("adopted_from", "ein Eintrag kann sich nicht selbst übernehmen")
+    return check.errors or data
+
+
+def _contact(check: _Checker) -> dict[str, str]:
+    value = check.meta.get("contact")
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        check.fail("contact", "muss die Unterfelder name, role, email enthalten")
+        return {}
+    contact = {}
+    for key, item in value.items():
+        if key not in CONTACT_FIELDS:
+            check.fail(f"contact.{key}", "unbekanntes Feld; erlaubt: " + ", ".join(CONTACT_FIELDS))
+        elif item is not None and str(item).strip():
+            contact[key] = " ".join(str(item).split())[:254]
+    if "email" in contact and not EMAIL_RE.match(contact["email"]):
+        check.fail("contact.email", "keine gültige E-Mail-Adresse")
+    return contact
+
+
+def _workshops(check: _Checker) -> list[str]:
+    values = check.listing("workshops")
+    for value in values:
+        match = WORKSHOP_SLUG_RE.match(str(value))
+        if not match or not _is_date(match.group(1)) or (match.group(3) and
+                                                         not 1 <= int(match.group(3)) <= 4):
+            check.fail("workshops", f"„{value}“ hat nicht die Form JJJJ-MM-TT-modul-N "
+                                    "(N 1–4) oder JJJJ-MM-TT-auftakt")
+    return [str(v) for v in values]
+
+
+def _links(check: _Checker) -> list[str]:
+    values = check.listing("links")
+    for value in values:
+        if not isinstance(value, str) or not URL_RE.match(value) or len(value) > 2000:
+            check.fail("links", f"„{value}“ ist keine http(s)-Adresse")
+    return [str(v) for v in values]
+
+
+def _reviewed(check: _Checker) -> date | None:
+    value = check.meta.get("reviewed")
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and _is_date(value):
+        return date.fromisoformat(value)
+    check.fail("reviewed", "muss ein Datum der Form JJJJ-MM-TT sein")
+    return None
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def read_practice_file(path: Path, levers: set[str], topics: set[str]):
+    """Read and validate one file; see parse_practice_text."""
+    name = str(path)
+    if path.stat().st_size > MAX_FILE_BYTES:
+        return [FileError(name, "Datei", f"größer als {MAX_FILE_BYTES // 1000} KB")]
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return [FileError(name, "Datei", "ist nicht UTF-8-kodiert")]
+    return parse_practice_text(name, path.stem, text, levers, topics)
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+def _scalar(value) -> str:
+    """One YAML scalar, quoted only where YAML needs it."""
+    dumped = yaml.safe_dump(value, allow_unicode=True, width=10**9, default_flow_style=True)
+    return dumped.removesuffix("\n...\n").removesuffix("\n")
+
+
+def _flow_list(values: list) -> str:
+    return "[" + ", ".join(_scalar(v) for v in values) + "]"
+
+
+def _folded(text: str) -> str:
+    lines = textwrap.wrap(text, width=86, break_long_words=False, break_on_hyphens=False)
+    return ">-\n" + "\n".join("  " + line for line in lines)
+
+
+def write_practice_text(data: PracticeData) -> str:
+    """The file text of a practice in the SPEC §2 format, deterministic."""
+    values = {
+        "title": data.title, "municipality": data.municipality, "state": data.state,
+        "district": data.district, "population": data.population, "summary": data.summary,
+        "levers": data.levers, "topics": data.topics, "modules": data.modules,
+        "sdgs": data.sdgs, "status": data.status, "started": data.started,
+        "costs_eur": data.costs_eur, "funding": data.funding, "contact": data.contact,
+        "workshops": data.workshops, "links": data.links, "visibility": data.visibility,
+        "effort": data.effort, "adopted_from": data.adopted_from,
+        "reviewed": data.reviewed.isoformat() if data.reviewed else None,
+    }
+    lines = ["---"]
+    for key in FIELD_ORDER:
+        value = values[key]
+        if key == "summary":
+            lines.append(f"summary: {_folded(value)}")
+        elif key == "contact":
+            if value:
+                lines.append("contact:")
+                lines += [f"  {k}: {_scalar(value[k])}" for k in CONTACT_FIELDS if k in value]
+        elif key == "levers":
+            lines.append(f"{key}: {_flow_list(value)}")
+        elif isinstance(value, list):
+            if value:
+                lines.append(f"{key}: {_flow_list(value)}")
+        elif key == "reviewed" and value:
+            lines.append(f"reviewed: {value}")
+        elif value is not None:
+            lines.append(f"{key}: {_scalar(value)}")
+    lines.append("---")
+    return "\n".join(lines) + "\n" + data.body

@@ -1,0 +1,12 @@
+"""Seeding of all reference data (SPEC §4), idempotent."""
+
+from app.extensions import db
+from app.taxonomies.seed import seed_taxonomies
+from app.workshops.seed import seed_modules_and_workshops
+
+
+def seed_reference_data() -> int:
+    """Insert missing levers, topics, modules and workshops; commit once; return the count."""
+    added = seed_taxonomies() + seed_modules_and_workshops()
+    db.session.commit()
+    return added

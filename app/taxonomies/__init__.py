@@ -1,0 +1,1 @@
+"""Levers (Hebel) and topics (Handlungsfelder) of SPEC §4."""

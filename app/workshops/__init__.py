@@ -1,0 +1,1 @@
+"""Workshop modules and their dated meetings."""
