@@ -4,12 +4,14 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from app.seed import seed_reference_data
 
 
 @click.command("init")
+@with_appcontext
 def init_command() -> None:
     """Create or upgrade the database schema (Alembic) and seed the taxonomies; idempotent."""
     upgrade(directory=str(Path(current_app.root_path) / "migrations"))

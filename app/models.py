@@ -1,6 +1,6 @@
 """Imports every model module so that metadata (and Alembic) sees all tables."""
 
-from app.accounts.models import User
+from app.accounts.models import AuthFailure, PasswordToken, SecurityEvent, User
 from app.municipalities.models import Municipality
 from app.practices.models import ExperienceReport, Practice, PracticeSdg, Revision
 from app.search.models import SearchChange
@@ -8,6 +8,7 @@ from app.taxonomies.models import Lever, Topic
 from app.workshops.models import Module, Workshop
 
 __all__ = [
-    "ExperienceReport", "Lever", "Module", "Municipality", "Practice", "PracticeSdg",
-    "Revision", "SearchChange", "Topic", "User", "Workshop",
+    "AuthFailure", "ExperienceReport", "Lever", "Module", "Municipality", "Practice", "PracticeSdg",
+    "PasswordToken", "Revision", "SearchChange", "SecurityEvent", "Topic", "User",
+    "Workshop",
 ]

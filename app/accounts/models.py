@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -52,3 +52,57 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+class PasswordToken(db.Model):
+    """A one-time link to set a password: only the token's SHA-256 is stored."""
+
+    __tablename__ = "password_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+    def is_usable(self, now: datetime) -> bool:
+        return self.used_at is None and now < self.expires_at and self.user.active
+
+
+class AuthFailure(db.Model):
+    """One failed sign-in or token attempt, counted per account and per IP (SECURITY.md 1).
+
+    Kept in the database so that every worker process sees the same counts; rows older
+    than the longest window are pruned when new ones are written.
+    """
+
+    __tablename__ = "auth_failure"
+    __table_args__ = (Index("ix_auth_failure_scope_key_created", "scope", "key", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(20))  # "account", "ip" or "token-ip"
+    key: Mapped[str] = mapped_column(String(254))  # normalised e-mail or IP address
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class SecurityEvent(db.Model):
+    """An audit log entry (SECURITY.md 18); never holds passwords or tokens."""
+
+    __tablename__ = "security_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # UTC
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"))
+    actor_email: Mapped[str | None] = mapped_column(String(254))
+    target: Mapped[str | None] = mapped_column(String(300))
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    def __repr__(self) -> str:
+        return f"<SecurityEvent {self.action} {self.target}>"

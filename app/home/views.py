@@ -1,20 +1,33 @@
-"""Home page: search field and recently published entries."""
+"""Home page: search field, entry points, module × lever matrix, newest entries."""
 
 from flask import Blueprint, render_template
 from sqlalchemy import select
 
 from app.extensions import db
-from app.permissions import visible_practices_filter
-from app.practices.models import Practice
+from app.home import presentation, queries
+from app.practices.queries import recent_practices
+from app.taxonomies.models import Lever, Topic
+from app.workshops.models import Module
 
 bp = Blueprint("home", __name__)
+bp.app_context_processor(presentation.context)
+for _name, _filter in presentation.FILTERS.items():
+    bp.add_app_template_filter(_filter, _name)
 
 
 @bp.get("/")
 def index():
-    """Start page with the newest published entries."""
-    recent = db.session.scalars(
-        select(Practice).where(visible_practices_filter())
-        .order_by(Practice.published_at.desc(), Practice.title).limit(12)
-    ).all()
-    return render_template("home/index.html", recent=recent)
+    """Start page: search, entry points by lever/topic/module, matrix, newest, picks."""
+    return render_template(
+        "home/index.html",
+        levers=db.session.scalars(select(Lever).order_by(Lever.position, Lever.slug)).all(),
+        topics=db.session.scalars(select(Topic).order_by(Topic.position, Topic.slug)).all(),
+        modules=db.session.scalars(select(Module).order_by(Module.number)).all(),
+        lever_counts=queries.lever_counts(),
+        topic_counts=queries.topic_counts(),
+        module_counts=queries.module_counts(),
+        matrix=queries.module_lever_matrix(),
+        total=queries.visible_total(),
+        recent=recent_practices(6),
+        picks=queries.curated_picks(),
+    )

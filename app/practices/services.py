@@ -97,28 +97,35 @@ def _by_slug(model, slugs: list[str]) -> list:
 
 
 def apply_practice_data(practice: Practice, data: PracticeData) -> None:
-    """Copy validated file data onto a practice (no commit)."""
-    practice.municipality = get_or_create_municipality(
+    """Copy validated file data onto a practice (no commit).
+
+    Referenced rows are looked up (or created) first, so that no flush happens while the
+    practice is half filled in.
+    """
+    municipality = get_or_create_municipality(
         data.municipality, data.state, data.district, data.population)
-    practice.title, practice.summary, practice.status = data.title, data.summary, data.status
-    practice.body = data.body
-    practice.body_html = str(render_markdown(data.body))
-    practice.started, practice.costs_eur = data.started, data.costs_eur
-    practice.funding, practice.visibility, practice.effort = (
-        data.funding, data.visibility, data.effort)
-    practice.contact_name = data.contact.get("name")
-    practice.contact_role = data.contact.get("role")
-    practice.contact_email = data.contact.get("email")
-    practice.contact_phone = data.contact.get("phone")
-    practice.links, practice.adopted_from = list(data.links), list(data.adopted_from)
-    practice.reviewed = data.reviewed
-    practice.levers = _by_slug(Lever, data.levers)
-    practice.topics = _by_slug(Topic, data.topics)
+    levers, topics = _by_slug(Lever, data.levers), _by_slug(Topic, data.topics)
     modules = {m.number: m for m in db.session.scalars(select(Module))}
-    practice.modules = [modules[number] for number in data.modules]
-    practice.workshops = [_get_or_create_workshop(slug) for slug in data.workshops]
-    current = {link.sdg: link for link in practice.sdg_links}
-    practice.sdg_links = [current.get(n) or PracticeSdg(sdg=n) for n in data.sdgs]
+    workshops = [_get_or_create_workshop(slug) for slug in data.workshops]
+    with db.session.no_autoflush:
+        practice.municipality = municipality
+        practice.title, practice.summary, practice.status = data.title, data.summary, data.status
+        practice.body = data.body
+        practice.body_html = str(render_markdown(data.body))
+        practice.started, practice.costs_eur = data.started, data.costs_eur
+        practice.funding, practice.visibility, practice.effort = (
+            data.funding, data.visibility, data.effort)
+        practice.contact_name = data.contact.get("name")
+        practice.contact_role = data.contact.get("role")
+        practice.contact_email = data.contact.get("email")
+        practice.contact_phone = data.contact.get("phone")
+        practice.links, practice.adopted_from = list(data.links), list(data.adopted_from)
+        practice.reviewed = data.reviewed
+        practice.levers, practice.topics = levers, topics
+        practice.modules = [modules[number] for number in data.modules]
+        practice.workshops = workshops
+        current = {link.sdg: link for link in practice.sdg_links}
+        practice.sdg_links = [current.get(n) or PracticeSdg(sdg=n) for n in data.sdgs]
 
 
 def record_revision(practice: Practice, source: str, author_id: int | None = None,
@@ -165,8 +172,7 @@ def save_imported_practice(data: PracticeData) -> str:
     outcome = "updated" if practice else "created"
     if practice is None:
         practice = Practice(slug=data.slug)
-    with db.session.no_autoflush:
-        apply_practice_data(practice, data)
+    apply_practice_data(practice, data)
     db.session.add(practice)
     now = utcnow()
     practice.updated_at = now

@@ -1,0 +1,44 @@
+# The two set-up commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app wsgi
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test install lint setup-data browser-tools clean
+
+$(BIN)/activate: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(BIN)/activate
+
+install: $(BIN)/activate
+
+## Create the database, load the demo content, build the index and serve the app.
+run: install
+	$(FLASK) init
+	$(FLASK) practices import practices
+	$(FLASK) search reindex
+	@echo ""
+	@echo "Erstes Organisator*innen-Konto anlegen (in einem zweiten Terminal):"
+	@echo "  $(FLASK) users create ich@example.org --name 'Vorname Name' --role organiser"
+	@echo ""
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+node_modules/axe-core/axe.min.js: package.json
+	npm install --no-audit --no-fund --silent
+	touch $@
+
+browser-tools: node_modules/axe-core/axe.min.js
+
+lint: install
+	$(BIN)/ruff check .
+
+## Lint and run every test (unit, integration and browser tests).
+test: install browser-tools lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache

@@ -1,0 +1,68 @@
+"""Counting failed attempts per account and per IP address (SECURITY.md 1).
+
+Counts live in the database (table `auth_failure`) so that all workers share them. Only
+real failures are counted, never refused attempts, so a lock-out ends at most one window
+after the last failure: nobody can be locked out for long.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+
+from app.accounts.models import AuthFailure
+from app.extensions import db
+from app.timeutil import utcnow
+
+
+@dataclass(frozen=True)
+class Limit:
+    attempts: int  # failures allowed within the window; the next attempt is refused
+    window: timedelta
+
+
+LIMITS = {
+    "account": Limit(5, timedelta(minutes=1)),  # the 6th failed sign-in per minute: 429
+    "ip": Limit(30, timedelta(minutes=1)),
+    "token-ip": Limit(10, timedelta(minutes=1)),  # wrong one-time links from one address
+}
+RETENTION = timedelta(minutes=15)
+
+
+def normalise_key(scope: str, key: str) -> str:
+    return key.strip().lower()[:254] if scope == "account" else key[:254]
+
+
+def failure_count(scope: str, key: str) -> int:
+    since = utcnow() - LIMITS[scope].window
+    return db.session.scalar(
+        select(func.count(AuthFailure.id)).where(
+            AuthFailure.scope == scope, AuthFailure.key == normalise_key(scope, key),
+            AuthFailure.created_at > since)
+    ) or 0
+
+
+def is_blocked(**keys: str | None) -> bool:
+    """True when any given scope (account=..., ip=..., token_ip=...) has used up its limit."""
+    for name, key in keys.items():
+        scope = name.replace("_", "-")
+        if key and failure_count(scope, key) >= LIMITS[scope].attempts:
+            return True
+    return False
+
+
+def record_failure(**keys: str | None) -> None:
+    """Add one failure per given scope and prune expired rows (the caller commits)."""
+    now = utcnow()
+    db.session.execute(delete(AuthFailure).where(AuthFailure.created_at < now - RETENTION))
+    for name, key in keys.items():
+        scope = name.replace("_", "-")
+        if key:
+            db.session.add(AuthFailure(scope=scope, key=normalise_key(scope, key),
+                                       created_at=now))
+
+
+def clear_failures(scope: str, key: str) -> None:
+    """Forget an account's failures after a successful sign-in (the caller commits)."""
+    db.session.execute(delete(AuthFailure).where(
+        AuthFailure.scope == scope, AuthFailure.key == normalise_key(scope, key)))

@@ -1,0 +1,61 @@
+"""Read-side look-ups for practices: load-and-authorise, lists for pages."""
+
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import String, select
+
+from app.extensions import db
+from app.permissions import can_view_practice, visible_practices_filter
+from app.practices.models import ExperienceReport, Practice
+
+
+def get_visible_practice_or_404(slug: str) -> Practice:
+    """The practice with this slug if the current user may see it; 404 otherwise.
+
+    404 rather than 403, so that the existence of a draft or members-only entry does not leak.
+    """
+    practice = db.session.scalar(select(Practice).where(Practice.slug == slug))
+    if practice is None or not can_view_practice(practice):
+        abort(404)
+    return practice
+
+
+def visible_practices():
+    """SELECT of the published practices the current user may see."""
+    return select(Practice).where(visible_practices_filter())
+
+
+def recent_practices(limit: int = 6) -> list[Practice]:
+    """The most recently published visible practices."""
+    return list(db.session.scalars(
+        visible_practices().order_by(Practice.published_at.desc(), Practice.title).limit(limit)
+    ))
+
+
+def adopted_from(practice: Practice) -> list[Practice]:
+    """The visible practices this one took up (slugs may name entries not imported yet)."""
+    slugs = list(practice.adopted_from or [])
+    if not slugs:
+        return []
+    rows = db.session.scalars(visible_practices().where(Practice.slug.in_(slugs)))
+    by_slug = {row.slug: row for row in rows}
+    return [by_slug[slug] for slug in slugs if slug in by_slug]
+
+
+def adopted_by(practice: Practice) -> list[Practice]:
+    """The visible practices that name this one in their `adopted_from`."""
+    # A text match narrows the candidates portably (JSON text on SQLite and PostgreSQL);
+    # the exact check happens in Python.
+    candidates = db.session.scalars(
+        visible_practices()
+        .where(Practice.adopted_from.cast(String).contains(f'"{practice.slug}"'))
+        .order_by(Practice.title)
+    )
+    return [row for row in candidates if practice.slug in (row.adopted_from or [])]
+
+
+def published_reports(practice: Practice) -> list[ExperienceReport]:
+    """The published experience reports of a practice, oldest first."""
+    return [report for report in practice.experience_reports
+            if report.publication == "published"]

@@ -1,0 +1,220 @@
+"""The practice file format (SPEC §2) and the import/export commands (SPEC §3)."""
+
+import shutil
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.municipalities.models import Municipality
+from app.practices.models import Practice, Revision
+from app.search.models import SearchChange
+from app.workshops.models import Workshop
+from tests.conftest import DEMO_PRACTICES, SEARCH_DEV, count
+
+FULL_ENTRY = """---
+title: Bürgersolaranlage auf dem Dach der Grundschule
+municipality: Stadt Hohenfeld
+state: Bayern
+district: Bayreuth
+population: 13500
+summary: >-
+  Eine Energiegenossenschaft betreibt seit 2018 eine PV-Anlage auf dem Schuldach.
+levers: [beteiligen-kooperieren, vorbild]
+topics: [energie]
+modules: [2, 3]
+sdgs: [7, 13]
+status: umgesetzt
+started: 2018
+costs_eur: 120000
+funding: Bürgerdarlehen, Förderprogramm "Sonne"
+contact:
+  name: Erika Muster
+  role: Klimaschutzmanagerin
+  email: klimaschutz@example.org
+workshops: [2019-11-07-modul-2]
+links: [https://example.org/bericht.pdf]
+visibility: members
+effort: mittel
+adopted_from: [anderer-eintrag]
+reviewed: 2020-03-01
+---
+## Ausgangslage
+
+Das Dach war frei.
+
+| Jahr | kWh |
+|---|---|
+| 2019 | 95.000 |
+"""
+
+
+def run_import(runner, path):
+    return runner.invoke(args=["practices", "import", str(path)])
+
+
+def test_full_entry_imports_every_field(runner, tmp_path):
+    (tmp_path / "buergersolar-hohenfeld.md").write_text(FULL_ENTRY, encoding="utf-8")
+    result = run_import(runner, tmp_path / "buergersolar-hohenfeld.md")
+    assert result.exit_code == 0, result.output
+    assert "1 neu" in result.output
+    practice = db.session.scalar(select(Practice).where(Practice.slug == "buergersolar-hohenfeld"))
+    assert practice.publication == "published" and practice.published_at is not None
+    assert practice.municipality.name == "Stadt Hohenfeld"
+    assert practice.municipality.kind == "Stadt"
+    assert practice.municipality.population == 13500
+    assert [lever.slug for lever in practice.levers] == ["vorbild", "beteiligen-kooperieren"]
+    assert [m.number for m in practice.modules] == [2, 3]
+    assert practice.sdgs == [7, 13]
+    assert practice.costs_eur == 120000 and practice.started == 2018
+    assert practice.funding == 'Bürgerdarlehen, Förderprogramm "Sonne"'
+    assert practice.contact_email == "klimaschutz@example.org"
+    assert [w.slug for w in practice.workshops] == ["2019-11-07-modul-2"]
+    assert practice.visibility == "members" and practice.effort == "mittel"
+    assert practice.adopted_from == ["anderer-eintrag"]
+    assert practice.reviewed.isoformat() == "2020-03-01"
+    assert "<table>" in practice.body_html
+    assert len(practice.revisions) == 1
+    assert count(SearchChange) == 1
+
+
+def test_second_import_changes_nothing(runner, app):
+    assert run_import(runner, SEARCH_DEV / "practices").exit_code == 0
+    revisions, changes = count(Revision), count(SearchChange)
+    result = run_import(runner, SEARCH_DEV / "practices")
+    assert result.exit_code == 0
+    assert "0 neu, 0 geändert, 36 unverändert" in result.output
+    assert (count(Revision), count(SearchChange)) == (revisions, changes)
+
+
+def test_changed_file_records_a_revision(runner, tmp_path):
+    path = tmp_path / "eintrag.md"
+    path.write_text(FULL_ENTRY, encoding="utf-8")
+    run_import(runner, path)
+    path.write_text(FULL_ENTRY.replace("Das Dach war frei.", "Das Dach war leer."),
+                    encoding="utf-8")
+    result = run_import(runner, path)
+    assert "1 geändert" in result.output
+    practice = db.session.scalar(select(Practice).where(Practice.slug == "eintrag"))
+    assert [r.number for r in practice.revisions] == [1, 2]
+    assert "Das Dach war frei." in practice.revisions[0].content
+    assert "Das Dach war leer." in practice.revisions[1].content
+
+
+def test_export_import_export_is_byte_identical(runner, app, tmp_path, template_database):
+    assert run_import(runner, SEARCH_DEV / "practices").exit_code == 0
+    assert run_import(runner, DEMO_PRACTICES).exit_code == 0
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert runner.invoke(args=["practices", "export", str(first)]).exit_code == 0
+    # Into an empty installation: a copy of the freshly migrated template database.
+    db.session.remove()
+    db.engine.dispose()
+    shutil.copy(template_database, app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
+    assert count(Practice) == 0
+    assert run_import(runner, first).exit_code == 0
+    assert runner.invoke(args=["practices", "export", str(second)]).exit_code == 0
+    names = sorted(p.name for p in first.iterdir())
+    assert len(names) == count(Practice) >= 60
+    assert names == sorted(p.name for p in second.iterdir())
+    for name in names:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_municipalities_match_by_exact_name(runner, write_practice):
+    write_practice("a", municipality="Stadt Hohenfeld")
+    path = write_practice("b", municipality="Hohenfeld")
+    assert run_import(runner, path.parent).exit_code == 0
+    names = set(db.session.scalars(select(Municipality.name)))
+    assert {"Stadt Hohenfeld", "Hohenfeld"} <= names
+
+
+def test_unknown_workshop_of_valid_form_is_created(runner, tmp_path):
+    text = FULL_ENTRY.replace("[2019-11-07-modul-2]", "[2021-03-04-modul-4]")
+    (tmp_path / "neu.md").write_text(text, encoding="utf-8")
+    assert run_import(runner, tmp_path).exit_code == 0
+    workshop = db.session.scalar(select(Workshop).where(Workshop.slug == "2021-03-04-modul-4"))
+    assert workshop.module.number == 4 and workshop.date.isoformat() == "2021-03-04"
+
+
+BROKEN = [
+    # (description, replace this, with this, field named in the message)
+    ("missing title", "title: Bürgersolaranlage auf dem Dach der Grundschule\n", "", "title"),
+    ("title too long", "title: Bürgersolaranlage auf dem Dach der Grundschule",
+     "title: " + "x" * 201, "title"),
+    ("missing municipality", "municipality: Stadt Hohenfeld\n", "", "municipality"),
+    ("summary too long", "  Eine Energiegenossenschaft betreibt seit 2018 eine PV-Anlage "
+     "auf dem Schuldach.", "  " + "Wort " * 130, "summary"),
+    ("no lever", "levers: [beteiligen-kooperieren, vorbild]", "levers: []", "levers"),
+    ("unknown lever", "levers: [beteiligen-kooperieren, vorbild]", "levers: [zaubern]", "levers"),
+    ("unknown topic", "topics: [energie]", "topics: [raumfahrt]", "topics"),
+    ("module out of range", "modules: [2, 3]", "modules: [5]", "modules"),
+    ("sdg out of range", "sdgs: [7, 13]", "sdgs: [18]", "sdgs"),
+    ("bad status", "status: umgesetzt", "status: fertig", "status"),
+    ("year not a number", "started: 2018", "started: letztes Jahr", "started"),
+    ("costs not a number", "costs_eur: 120000", "costs_eur: teuer", "costs_eur"),
+    ("bad email", "klimaschutz@example.org", "keine-adresse", "contact.email"),
+    ("bad workshop slug", "[2019-11-07-modul-2]", "[modul-zwei]", "workshops"),
+    ("javascript link", "[https://example.org/bericht.pdf]", "['javascript:alert(1)']", "links"),
+    ("bad visibility", "visibility: members", "visibility: geheim", "visibility"),
+    ("bad effort", "effort: mittel", "effort: riesig", "effort"),
+    ("bad date", "reviewed: 2020-03-01", "reviewed: gestern", "reviewed"),
+    ("unknown field", "effort: mittel", "effort: mittel\nfarbe: blau", "farbe"),
+    ("broken yaml", "topics: [energie]", "topics: [energie", "Kopfdaten"),
+    ("no front matter", "---\ntitle:", "title:", "Kopfdaten"),
+]
+
+
+@pytest.mark.parametrize(("case", "old", "new", "field"), BROKEN, ids=[b[0] for b in BROKEN])
+def test_broken_file_is_rejected_and_nothing_is_imported(runner, tmp_path, write_practice,
+                                                         case, old, new, field):
+    folder = tmp_path / "files"
+    for number in range(3):
+        write_practice(f"gut-{number}")
+    assert old in FULL_ENTRY, case
+    (folder / "kaputt.md").write_text(FULL_ENTRY.replace(old, new, 1), encoding="utf-8")
+    municipalities = count(Municipality)
+    result = run_import(runner, folder)
+    assert result.exit_code == 1
+    assert "kaputt.md" in result.output and field in result.output
+    assert "nichts importiert" in result.output
+    assert count(Practice) == 0 and count(SearchChange) == 0
+    assert count(Municipality) == municipalities
+
+
+def test_every_bad_file_is_reported(runner, tmp_path, write_practice):
+    write_practice("eins", levers="zaubern")
+    path = write_practice("zwei", status="fertig")
+    result = run_import(runner, path.parent)
+    assert result.exit_code == 1
+    assert "eins.md" in result.output and "levers" in result.output
+    assert "zwei.md" in result.output and "status" in result.output
+
+
+def test_bad_file_name_and_oversized_file_are_rejected(runner, tmp_path, write_practice):
+    write_practice("Gross_Geschrieben")
+    big = write_practice("riesig", body="x" * 1_100_000)
+    result = run_import(runner, big.parent)
+    assert result.exit_code == 1
+    assert "Gross_Geschrieben.md" in result.output and "riesig.md" in result.output
+
+
+def test_failed_import_leaves_existing_entries_as_they_were(runner, write_practice):
+    path = write_practice("bestand", title="Alter Titel")
+    assert run_import(runner, path).exit_code == 0
+    write_practice("bestand", title="Neuer Titel")
+    write_practice("kaputt", status="fertig")
+    assert run_import(runner, path.parent).exit_code == 1
+    practice = db.session.scalar(select(Practice).where(Practice.slug == "bestand"))
+    assert practice.title == "Alter Titel"
+    assert len(practice.revisions) == 1
+
+
+def test_demo_content_covers_every_lever_module_and_most_topics(demo_content):
+    practices = db.session.scalars(select(Practice)).all()
+    assert len(practices) >= 24
+    assert {lever.slug for p in practices for lever in p.levers} >= {
+        "vorbild", "beschaffen", "planen-regeln", "versorgen-anbieten", "finanzieren-foerdern",
+        "beraten-motivieren", "beteiligen-kooperieren", "organisieren-verankern", "analysieren"}
+    assert {m.number for p in practices for m in p.modules} == {1, 2, 3, 4}
+    assert len({t.slug for p in practices for t in p.topics}) >= 8
+    assert all(p.workshops for p in practices if p.modules)
