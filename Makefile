@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install lint setup-data browser-tools clean
+.PHONY: run test test-sqlite test-postgres install lint browser-tools clean
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,9 +36,15 @@ browser-tools: node_modules/axe-core/axe.min.js
 lint: install
 	$(BIN)/ruff check .
 
-## Lint and run every test (unit, integration and browser tests).
-test: install browser-tools lint
+## Lint and run every test: all of them on SQLite, and all but the browser tests again on a
+## throw-away PostgreSQL cluster (SECURITY.md 24).
+test: lint test-sqlite test-postgres
+
+test-sqlite: install browser-tools
 	$(BIN)/pytest
+
+test-postgres: install
+	scripts/with-postgres $(BIN)/pytest -q -m "not browser"
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache

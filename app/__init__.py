@@ -53,14 +53,28 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.accounts.views import bp as accounts_bp
+    from app.feeds.views import bp as feeds_bp
     from app.home.views import bp as home_bp
+    from app.municipalities.views import bp as municipalities_bp
+    from app.practices.views import bp as practices_bp
+    from app.search.views import bp as search_ui_bp
+    from app.workshops.views import bp as workshops_bp
 
     app.register_blueprint(home_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(practices_bp)
+    app.register_blueprint(search_ui_bp)
+    app.register_blueprint(municipalities_bp)
+    app.register_blueprint(workshops_bp)
+    app.register_blueprint(feeds_bp)
 
 
 def _register_cli(app: Flask) -> None:
+    from app.accounts.cli import users_cli
     from app.cli import init_command
     from app.practices.cli import practices_cli
 
     app.cli.add_command(init_command)
     app.cli.add_command(practices_cli)
+    app.cli.add_command(users_cli)

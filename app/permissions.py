@@ -16,6 +16,11 @@ def is_organiser(user=None) -> bool:
     return is_signed_in(user) and user.role == "organiser"
 
 
+def can_manage_users(user=None) -> bool:
+    """Creating accounts, changing roles and reading the audit log: organisers only."""
+    return is_organiser(user)
+
+
 def can_see_members_only(user=None) -> bool:
     """Entries with visibility 'members' are for signed-in people only."""
     return is_signed_in(user)

@@ -1,14 +1,19 @@
-"""Shared fixtures: a real SQLite database and a real Whoosh index in a temporary folder.
+"""Shared fixtures: a real database and a real Whoosh index in a temporary folder.
 
 The schema is built once per test session by running the Alembic migrations into a
-template database file, which each test then copies: real migrations, fast tests.
+template database, which each test then copies: real migrations, fast tests. SQLite by
+default; with TEST_DATABASE_URL set to a PostgreSQL server (scripts/with-postgres starts a
+throw-away cluster) every test gets its own database created from the template.
 """
 
+import os
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.extensions import db
@@ -17,44 +22,111 @@ from app.seed import seed_reference_data
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_PRACTICES = PROJECT_ROOT / "practices"
 SEARCH_DEV = PROJECT_ROOT.parent / "shared" / "search-dev"
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
+sqlite_only = pytest.mark.skipif(ON_POSTGRES, reason="checks an SQLite-specific behaviour")
 
 
-def make_config(tmp_path: Path, database_file: Path) -> dict:
+def make_config(tmp_path: Path, database: Path | str) -> dict:
+    """Test configuration; `database` is an SQLite file path or a database URL."""
+    url = database if isinstance(database, str) else f"sqlite:///{database}"
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database_file}",
+        "SQLALCHEMY_DATABASE_URI": url,
         "SEARCH_INDEX_DIR": str(tmp_path / "search_index"),
         "SEARCH_SYNC": "inline",  # apply the outbox right after each commit, in-process
         "WTF_CSRF_ENABLED": True,
     }
 
 
-@pytest.fixture(scope="session")
-def template_database(tmp_path_factory) -> Path:
-    """An SQLite file with the migrated schema and the seeded reference data."""
-    from flask_migrate import upgrade
+class Databases:
+    """Creates empty or migrated test databases, on SQLite files or on PostgreSQL."""
 
-    folder = tmp_path_factory.mktemp("template")
-    database_file = folder / "template.sqlite3"
-    app = create_app(make_config(folder, database_file))
-    with app.app_context():
-        upgrade(directory=str(PROJECT_ROOT / "app" / "migrations"))
-        seed_reference_data()
-        db.engine.dispose()
-    return database_file
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.created: list[str] = []
+        if ON_POSTGRES:
+            self.admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+
+    def empty(self, tmp_path: Path) -> str:
+        if not ON_POSTGRES:
+            return f"sqlite:///{tmp_path / f'db-{uuid.uuid4().hex[:8]}.sqlite3'}"
+        return self._create(f"kff_{uuid.uuid4().hex[:12]}")
+
+    def _create(self, name: str, template: str | None = None) -> str:
+        clause = f" TEMPLATE {template}" if template else ""
+        with self.admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"{clause}'))
+        self.created.append(name)
+        return make_url(TEST_DATABASE_URL).set(database=name).render_as_string(
+            hide_password=False)
+
+    def build_template(self) -> None:
+        """Migrate and seed the template database once."""
+        from flask_migrate import upgrade
+
+        if ON_POSTGRES:
+            self.template_url = self._create("kff_template")
+        else:
+            self.template_url = f"sqlite:///{self.folder / 'template.sqlite3'}"
+        app = create_app(make_config(self.folder, self.template_url))
+        with app.app_context():
+            upgrade(directory=str(PROJECT_ROOT / "app" / "migrations"))
+            seed_reference_data()
+            db.session.remove()
+            db.engine.dispose()
+
+    def migrated(self, tmp_path: Path) -> str:
+        """A new database with the migrated schema and reference data."""
+        if ON_POSTGRES:
+            return self._create(f"kff_{uuid.uuid4().hex[:12]}", template="kff_template")
+        target = tmp_path / f"test-{uuid.uuid4().hex[:8]}.sqlite3"
+        shutil.copy(self.template_url.removeprefix("sqlite:///"), target)
+        return f"sqlite:///{target}"
+
+    def drop_all(self) -> None:
+        if ON_POSTGRES:
+            with self.admin.connect() as connection:
+                for name in reversed(self.created):
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory):
+    databases = Databases(tmp_path_factory.mktemp("template"))
+    databases.build_template()
+    yield databases
+    databases.drop_all()
 
 
 @pytest.fixture
-def app(tmp_path, template_database):
+def make_app(tmp_path, databases):
+    """Factory: a new app on its own migrated database and index folder."""
+    apps = []
+
+    def make(**overrides):
+        folder = tmp_path / f"app{len(apps)}"
+        folder.mkdir()
+        app = create_app({**make_config(folder, databases.migrated(tmp_path)), **overrides})
+        apps.append(app)
+        return app
+
+    yield make
+    for made in apps:
+        with made.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
     """A fresh app on a copy of the template database and an empty index folder."""
-    database_file = tmp_path / "test.sqlite3"
-    shutil.copy(template_database, database_file)
-    app = create_app(make_config(tmp_path, database_file))
+    app = make_app()
     with app.app_context():
         yield app
         db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture
@@ -155,3 +227,30 @@ def create_user(app):
 
 def count(model) -> int:
     return len(db.session.scalars(select(model)).all())
+
+
+def csrf_token_from(client, path: str) -> str:
+    """The CSRF token of the form on the page at `path`."""
+    import re
+
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+TEST_PASSWORD = "ein sehr langes Testpasswort"
+
+
+@pytest.fixture
+def login(client):
+    """Sign in through the real form: login(user_or_email, password=...) -> response."""
+
+    def sign_in(user_or_email, password: str = TEST_PASSWORD, next_url: str | None = None):
+        email = getattr(user_or_email, "email", user_or_email)
+        path = "/konto/anmelden" + (f"?next={next_url}" if next_url else "")
+        token = csrf_token_from(client, "/konto/anmelden")
+        return client.post(path, data={"email": email, "password": password,
+                                       "csrf_token": token})
+
+    return sign_in

@@ -5,6 +5,7 @@ import stat
 
 from app import create_app
 from app.extensions import db
+from tests.conftest import sqlite_only
 
 
 def test_secret_key_is_created_once_with_owner_only_permissions(tmp_path, monkeypatch):
@@ -29,6 +30,7 @@ def test_environment_configures_database_index_and_secret(tmp_path, monkeypatch)
     assert not app.debug
 
 
+@sqlite_only
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(app):
     with db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

@@ -1,7 +1,5 @@
 """Schema migrations and seeding of the reference data."""
 
-from pathlib import Path
-
 from sqlalchemy import inspect, select
 
 from app import create_app
@@ -13,8 +11,8 @@ from app.workshops.models import Module, Workshop
 from tests.conftest import count, make_config
 
 
-def test_init_migrates_an_empty_database_and_seeds(tmp_path):
-    app = create_app(make_config(tmp_path, tmp_path / "empty.sqlite3"))
+def test_init_migrates_an_empty_database_and_seeds(tmp_path, databases):
+    app = create_app(make_config(tmp_path, databases.empty(tmp_path)))
     result = app.test_cli_runner().invoke(args=["init"])
     assert result.exit_code == 0, result.output
     with app.app_context():
@@ -32,8 +30,8 @@ def test_init_migrates_an_empty_database_and_seeds(tmp_path):
         db.engine.dispose()
 
 
-def test_init_twice_changes_nothing(tmp_path):
-    app = create_app(make_config(tmp_path, tmp_path / "twice.sqlite3"))
+def test_init_twice_changes_nothing(tmp_path, databases):
+    app = create_app(make_config(tmp_path, databases.empty(tmp_path)))
     runner = app.test_cli_runner()
     assert runner.invoke(args=["init"]).exit_code == 0
     with app.app_context():
@@ -67,4 +65,3 @@ def test_migrations_match_the_models(app):
 def test_module_four_workshop_and_kick_off_place(app):
     kick_off = db.session.scalar(select(Workshop).where(Workshop.slug == "2019-08-18-auftakt"))
     assert kick_off.place == "Pegnitz" and kick_off.module is None
-    assert Path(__file__).exists()

@@ -5,6 +5,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.markdown import heading_slug
 from app.municipalities.models import Municipality, kind_from_name
+from app.municipalities.regions import region_for_district
 
 
 def unique_municipality_slug(name: str) -> str:
@@ -26,6 +27,7 @@ def get_or_create_municipality(
         municipality = Municipality(
             name=name, slug=unique_municipality_slug(name), kind=kind_from_name(name),
             state=state, district=district, population=population,
+            region=region_for_district(district) if state in (None, "Bayern") else None,
         )
         db.session.add(municipality)
         db.session.flush()

@@ -98,7 +98,7 @@ class _Checker:
         return text
 
     def integer(self, name: str, low: int, high: int) -> int | None:
-        value = self.meta.get(name)
+        value = _as_int(self.meta.get(name))
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
@@ -124,6 +124,8 @@ class _Checker:
         value = self.meta.get(name)
         if value is None:
             return []
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            value = [value]  # a single value written without brackets
         if not isinstance(value, list):
             self.fail(name, "muss eine Liste sein, z. B. [a, b]")
             return []
@@ -143,7 +145,7 @@ class _Checker:
         return [str(v) for v in values]
 
     def numbers(self, name: str, low: int, high: int, max_count: int | None = None) -> list[int]:
-        values = self.listing(name)
+        values = [_as_int(v) for v in self.listing(name)]
         if max_count is not None and len(values) > max_count:
             self.fail(name, f"höchstens {max_count} Einträge")
         for value in values:
@@ -151,6 +153,15 @@ class _Checker:
                 self.fail(name, f"„{value}“ ist keine Zahl von {low} bis {high}")
                 return []
         return sorted(values)
+
+
+def _as_int(value):
+    """Whole numbers written as text ("2018") or as 2018.0 count as integers."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def split_front_matter(text: str) -> tuple[str, str] | None:

@@ -1,0 +1,148 @@
+"""Account pages under /konto: sign-in and -out, one-time links, password change, profile."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.sessions import SecureCookieSessionInterface
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.accounts import services, throttle
+from app.accounts.audit import client_address, log_security_event
+from app.accounts.forms import ChangePasswordForm, LoginForm, LogoutForm, SetPasswordForm
+from app.accounts.models import ROLE_LABELS
+from app.errors import abort_with_message
+from app.extensions import db
+
+bp = Blueprint("accounts", __name__, url_prefix="/konto")
+
+THROTTLED_MESSAGE = ("Zu viele fehlgeschlagene Versuche. Bitte warten Sie eine Minute "
+                     "und versuchen Sie es dann erneut.")
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Mark the session cookie Secure whenever the request came over HTTPS (SECURITY.md 8)."""
+
+    def get_cookie_secure(self, app):
+        return super().get_cookie_secure(app) or request.is_secure
+
+
+@bp.record_once
+def _install_session_interface(state) -> None:
+    state.app.session_interface = SessionInterface()
+
+
+@bp.after_request
+def _no_store(response):
+    """Account pages hold CSRF tokens and personal data: keep them out of every cache."""
+    response.headers["Cache-Control"] = "no-store"
+    if response.status_code == 429:
+        response.headers["Retry-After"] = "60"
+    return response
+
+
+@bp.after_app_request
+def _audit_denied_access(response):
+    """Log every 403 answer of the whole app as a security event (SECURITY.md 18)."""
+    if response.status_code == 403:
+        db.session.rollback()  # a denied request must not store anything else
+        log_security_event("access_denied", target=request.path,
+                           details={"method": request.method}, commit=True)
+    return response
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only local paths are allowed as a redirect target after sign-in (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(char) < 32 for char in target):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
+def _throttled():
+    abort_with_message(429, _(THROTTLED_MESSAGE))
+
+
+@bp.route("/anmelden", methods=["GET", "POST"])
+def login():
+    """Sign in with e-mail address and password."""
+    next_url = safe_next(request.args.get("next"))
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(next_url or url_for("accounts.profile"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        result = services.sign_in(form.email.data, form.password.data)
+        if result.throttled:
+            _throttled()
+        if result.user is not None:
+            flash(_("Sie sind angemeldet."), "success")
+            return redirect(next_url or url_for("home.index"))
+        form.password.errors.append(_("E-Mail-Adresse oder Passwort ist falsch."))
+    return render_template("accounts/login.html", form=form, next_url=next_url)
+
+
+@bp.post("/abmelden")
+def logout():
+    """Sign out: every session of this account ends (session version bump)."""
+    form = LogoutForm()
+    if form.validate_on_submit() and current_user.is_authenticated:
+        services.sign_out(current_user._get_current_object())
+        flash(_("Sie sind abgemeldet."), "success")
+    return redirect(url_for("home.index"))
+
+
+@bp.route("/passwort-setzen/<token>", methods=["GET", "POST"])
+def set_password(token: str):
+    """Set a password through a one-time link printed by `flask users create`."""
+    stored = services.usable_token(token)
+    if stored is None:
+        if throttle.is_blocked(token_ip=client_address()):
+            _throttled()
+        services.record_bad_token()
+        abort_with_message(404, _("Dieser Link ist ungültig, abgelaufen oder wurde bereits "
+                                  "benutzt. Bitte fragen Sie das Organisationsteam nach "
+                                  "einem neuen Link."))
+    form = SetPasswordForm()
+    form.context_words = (stored.user.email, stored.user.name)
+    if form.validate_on_submit():
+        try:
+            services.set_password_with_token(stored, form.password.data)
+        except services.AccountError as error:
+            form.password.errors.append(str(error))
+        else:
+            flash(_("Ihr Passwort ist gespeichert. Bitte melden Sie sich jetzt an."), "success")
+            return redirect(url_for("accounts.login"))
+    response = current_app.make_response(
+        render_template("accounts/set_password.html", form=form, user=stored.user))
+    response.headers["Referrer-Policy"] = "no-referrer"  # the token is in this page's URL
+    return response
+
+
+@bp.route("/passwort-aendern", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change the own password; asks for the current one."""
+    form = ChangePasswordForm()
+    form.context_words = (current_user.email, current_user.name)
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user._get_current_object(),
+                                     form.current_password.data, form.password.data)
+        except services.ThrottledError:
+            _throttled()
+        except services.AccountError as error:
+            form.current_password.errors.append(str(error))
+        else:
+            flash(_("Ihr Passwort ist geändert. Andere Sitzungen wurden beendet."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/change_password.html", form=form)
+
+
+@bp.get("")
+@login_required
+def profile():
+    """The own account: name, e-mail address, role and municipality."""
+    return render_template("accounts/profile.html", user=current_user,
+                           role_label=_(ROLE_LABELS[current_user.role]))

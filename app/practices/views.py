@@ -1,0 +1,72 @@
+"""Reading a practice: the entry page, its print view and the Markdown download."""
+
+import re
+from dataclasses import replace
+
+from flask import Blueprint, Response, render_template
+from markupsafe import Markup
+
+from app.permissions import can_see_contact_details
+from app.practices.fileformat import write_practice_text
+from app.practices.queries import (
+    adopted_by,
+    adopted_from,
+    get_visible_practice_or_404,
+    published_reports,
+)
+from app.practices.services import practice_to_data
+
+bp = Blueprint("practices", __name__)
+
+_SECTION = re.compile(r'<h2 id="([^"]+)">(.*?)</h2>', re.S)
+
+
+def body_sections(body_html: str) -> list[tuple[str, Markup]]:
+    """(anchor, title) of the entry's second-level headings, for a table of contents."""
+    return [(anchor, Markup(title).striptags())  # noqa: S704 - sanitised body HTML
+            for anchor, title in _SECTION.findall(body_html)]
+
+
+def _similar(slug: str) -> list:
+    from app.search import similar_practices
+
+    return similar_practices(slug, limit=5)
+
+
+def _page_context(slug: str) -> dict:
+    practice = get_visible_practice_or_404(slug)
+    return {
+        "practice": practice,
+        "body_html": Markup(practice.body_html),  # noqa: S704 - rendered and sanitised on save
+        "sections": body_sections(practice.body_html),
+        "reports": published_reports(practice),
+        "adopted_from": adopted_from(practice),
+        "adopted_by": adopted_by(practice),
+        "show_contact_details": can_see_contact_details(),
+    }
+
+
+@bp.get("/praxis/<slug>")
+def detail(slug: str):
+    """The entry with its metadata, contact, workshops, reports and similar approaches."""
+    context = _page_context(slug)
+    return render_template("practices/detail.html", similar=_similar(slug), **context)
+
+
+@bp.get("/praxis/<slug>/druck")
+def print_view(slug: str):
+    """A compact page for paper (A4): the entry and its key facts."""
+    return render_template("practices/print.html", **_page_context(slug))
+
+
+@bp.get("/praxis/<slug>.md")
+def download(slug: str):
+    """The entry as a SPEC §2 Markdown file; contact e-mail and phone for members only."""
+    practice = get_visible_practice_or_404(slug)
+    data = practice_to_data(practice)
+    if not can_see_contact_details():
+        data = replace(data, contact={key: value for key, value in data.contact.items()
+                                      if key in ("name", "role")})
+    response = Response(write_practice_text(data), mimetype="text/markdown")
+    response.headers["Content-Disposition"] = f'attachment; filename="{practice.slug}.md"'
+    return response

@@ -1,0 +1,275 @@
+"""German text analysis: normalisation, decompounding and stemming for index and query.
+
+The chain is tokenizer → lower case → German normalisation → decompounding → stop words →
+Snowball stemmer. Normalising before splitting makes the splitter independent of the
+spelling (``Waermeplanung`` splits like ``Wärmeplanung``). Every filter is a plain
+module-level class without state of its own, so the schema pickles cleanly; the compound
+dictionary is process state set by the index (see ``set_lexicon``).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import Stemmer
+from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+# Words, optionally joined by hyphens ("E-Auto", "Gemeinwohl-Bilanz", "CO2-Bilanz").
+TOKEN_PATTERN = r"\w+(?:[-‐‑]\w+)*"
+WORD_RE = re.compile(TOKEN_PATTERN)
+HYPHENS = re.compile(r"[-‐‑]")
+
+# Linking elements (Fugenelemente) allowed between the parts of a compound.
+LINKERS = ("s", "es", "n", "en", "e", "er", "ns")
+MIN_PART = 4  # shorter parts must come from the curated morpheme list
+MIN_COMPOUND = 6
+
+
+def _read_words(name: str) -> list[str]:
+    """Lines of a data file without comments and blanks."""
+    lines = (DATA_DIR / name).read_text(encoding="utf-8").splitlines()
+    return [line.split("#", 1)[0].strip() for line in lines if line.split("#", 1)[0].strip()]
+
+
+def normalize(word: str) -> str:
+    """German normalisation as Lucene's GermanNormalizationFilter, plus ph → f.
+
+    ä/ae → a, ö/oe → o, ü/ue → u (not in "que", "aue"), ß → ss.
+    """
+    out: list[str] = []
+    state = "N"  # N: after consonant, V: after vowel, U: after a/o/u that may be an umlaut
+    for char in word:
+        if char in "ao":
+            state = "U"
+        elif char == "u":
+            state = "U" if state == "N" else "V"
+        elif char == "e":
+            if state == "U":
+                state = "V"
+                continue
+            state = "V"
+        elif char in "iqy":
+            state = "V"
+        elif char in "äöü":
+            char = {"ä": "a", "ö": "o", "ü": "u"}[char]
+            state = "V"
+        elif char == "ß":
+            char = "ss"
+            state = "N"
+        else:
+            state = "N"
+        out.append(char)
+    return "".join(out).replace("ph", "f")
+
+
+STOP_WORDS = frozenset(normalize(w) for w in _read_words("stopwords.txt"))
+MORPHEMES = frozenset(normalize(w) for w in _read_words("morphemes.txt"))
+
+_stemmer_local = threading.local()
+
+
+def _stemmer() -> Stemmer.Stemmer:
+    """One PyStemmer instance per thread (instances are not thread-safe)."""
+    stemmer = getattr(_stemmer_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _stemmer_local.stemmer = Stemmer.Stemmer("german")
+    return stemmer
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Snowball German stem of a normalised word; a final "ss" becomes "s" (Busse → Bus)."""
+    if not word.isalpha():
+        return word
+    result = _stemmer().stemWord(word)
+    if result.endswith("ss"):
+        result = result[:-1]
+    return result or word
+
+
+@dataclass
+class Lexicon:
+    """The splitter's dictionary: curated morphemes plus the corpus's own words."""
+
+    words: set[str] = field(default_factory=set)
+    stems: set[str] = field(default_factory=set)
+    cache: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, corpus_words: Iterable[str]) -> Lexicon:
+        """A lexicon from normalised corpus words (stop words are never parts)."""
+        words = {w for w in corpus_words if len(w) >= MIN_PART and w.isalpha()}
+        words |= MORPHEMES
+        words -= STOP_WORDS
+        return cls(words=words, stems={stem(w) for w in words if len(stem(w)) >= MIN_PART})
+
+    def add(self, corpus_words: Iterable[str]) -> bool:
+        """Add words; True when something new came in (splits are then recomputed)."""
+        new = {w for w in corpus_words
+               if len(w) >= MIN_PART and w.isalpha() and w not in STOP_WORDS} - self.words
+        if not new:
+            return False
+        self.words |= new
+        self.stems |= {stem(w) for w in new if len(stem(w)) >= MIN_PART}
+        self.cache.clear()
+        return True
+
+    def known(self, part: str, final: bool) -> bool:
+        """Whether a part may stand in a compound (a final part may be inflected)."""
+        if part in MORPHEMES:
+            return True
+        if len(part) < MIN_PART:
+            return False
+        if part in self.words or part in self.stems:
+            return True
+        return final and stem(part) in self.stems
+
+    def split(self, word: str) -> tuple[str, ...]:
+        """The atoms of a normalised compound, or () when it is not one; cached per word."""
+        cached = self.cache.get(word)
+        if cached is None:
+            cached = self.cache[word] = self._split(word) if len(word) >= MIN_COMPOUND else ()
+        return cached
+
+    def _split(self, word: str) -> tuple[str, ...]:
+        """Fewest-parts segmentation into known parts, longer parts preferred."""
+        n = len(word)
+        # best[i]: (parts, -longest, atoms) for word[i:], or None
+        best: list[tuple[int, int, tuple[str, ...]] | None] = [None] * (n + 1)
+        best[n] = (0, 0, ())
+        for start in range(n - 1, -1, -1):
+            for end in range(n, start, -1):
+                rest = best[end]
+                if rest is None or (start == 0 and end == n):
+                    continue
+                part = self._part(word[start:end], final=end == n)
+                if part is None:
+                    continue
+                candidate = (rest[0] + 1, -max(len(part), -rest[1]), (part, *rest[2]))
+                if best[start] is None or candidate[:2] < best[start][:2]:
+                    best[start] = candidate
+        found = best[0]
+        return found[2] if found and found[0] >= 2 else ()
+
+    def _part(self, piece: str, final: bool) -> str | None:
+        """The piece as a part, with a linking element removed where needed."""
+        if self.known(piece, final):
+            return piece
+        if not final:
+            for linker in LINKERS:
+                base = piece[: -len(linker)]
+                if piece.endswith(linker) and len(base) >= 3 and self.known(base, False):
+                    return base
+        return None
+
+
+_lexicon = Lexicon.build(())
+
+
+def set_lexicon(lexicon: Lexicon) -> None:
+    """Use this dictionary for splitting compounds from now on (index open/refresh)."""
+    global _lexicon
+    _lexicon = lexicon
+
+
+def get_lexicon() -> Lexicon:
+    return _lexicon
+
+
+def word_forms(normalised: str) -> list[str]:
+    """The full word, then its parts and tail compounds ("nahwarmenetz" → … "warmenetz")."""
+    pieces = [p for p in HYPHENS.split(normalised) if p]
+    if len(pieces) > 1:
+        atoms: list[str] = []
+        for piece in pieces:
+            atoms.extend(_lexicon.split(piece) or (piece,))
+        forms = ["".join(pieces), *pieces]
+    else:
+        atoms = list(_lexicon.split(normalised))
+        forms = [normalised]
+    if len(atoms) >= 2:
+        forms += atoms
+        forms += ["".join(atoms[i:]) for i in range(1, len(atoms) - 1)]
+    return list(dict.fromkeys(forms))
+
+
+def is_stop_word(word: str) -> bool:
+    return word in STOP_WORDS or len(word) < 2
+
+
+class GermanNormalizeFilter(Filter):
+    """ä/ae/a, ö/oe/o, ü/ue/u and ß/ss all meet (see ``normalize``)."""
+
+    def __eq__(self, other):
+        return other is not None and self.__class__ is other.__class__
+
+    def __call__(self, tokens):
+        for token in tokens:
+            token.text = normalize(token.text)
+            yield token
+
+
+class DecompoundFilter(Filter):
+    """Emit a compound's parts and tail compounds at the compound's own position."""
+
+    def __eq__(self, other):
+        return other is not None and self.__class__ is other.__class__
+
+    def __call__(self, tokens):
+        for token in tokens:
+            forms = word_forms(token.text)
+            for form in forms:
+                token.text = form
+                yield token
+
+
+class GermanStopFilter(Filter):
+    """Drop stop words without renumbering, so parts keep their compound's position."""
+
+    def __eq__(self, other):
+        return other is not None and self.__class__ is other.__class__
+
+    def __call__(self, tokens):
+        for token in tokens:
+            if not is_stop_word(token.text):
+                yield token
+            elif token.mode == "query":
+                token.stopped = True
+
+
+class GermanStemFilter(Filter):
+    """Snowball German stemmer (PyStemmer), cached per word."""
+
+    def __eq__(self, other):
+        return other is not None and self.__class__ is other.__class__
+
+    def __call__(self, tokens):
+        for token in tokens:
+            token.text = stem(token.text)
+            yield token
+
+
+def german_analyzer():
+    """The analyzer of every text field."""
+    return (RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | GermanNormalizeFilter()
+            | DecompoundFilter() | GermanStopFilter() | GermanStemFilter())
+
+
+def corpus_words(text: str) -> Iterator[str]:
+    """Normalised words of a text (hyphenated words as their pieces), for the lexicon."""
+    for match in WORD_RE.finditer(text.lower()):
+        for piece in HYPHENS.split(match.group()):
+            if piece:
+                yield normalize(piece)
+
+
+def index_terms(text: str) -> set[str]:
+    """All terms the analyzer makes of a text (used for highlighting and similarity)."""
+    return {token.text for token in german_analyzer()(text)}

@@ -1,0 +1,131 @@
+"""From a practice to its index document: what is searched, filtered, sorted and shown."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass, fields as dataclass_fields, replace
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from app.practices.models import STATUS_LABELS, Practice
+
+# Sections whose text counts as lessons learned (besides experience reports).
+LESSON_HEADINGS = ("stolperstein", "tipp", "übertragbar", "lehre", "erfahrung", "fazit")
+
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_MARKUP = re.compile(r"(^#{1,6}\s*|^\s*[-*+>]\s+|^\s*\d+\.\s+|[*_`|]+|^\s*:?-{3,}:?\s*$)", re.M)
+
+
+@dataclass(frozen=True)
+class DocMeta:
+    """Per-entry data kept in the index for filters, facets, sorting and ranking."""
+
+    slug: str
+    members_only: bool
+    status: str
+    municipality: str
+    size_class: str | None
+    district: str | None
+    region: str | None
+    population: int | None
+    levers: tuple[str, ...]
+    topics: tuple[str, ...]
+    modules: tuple[int, ...]
+    sdgs: tuple[int, ...]
+    published: float
+    title_key: str
+    digest: str
+
+
+def plain_text(markdown: str) -> str:
+    """Markdown without its markup, good enough for indexing and snippets."""
+    return _MD_MARKUP.sub(" ", _MD_LINK.sub(r"\1", markdown or ""))
+
+
+def lessons_text(markdown: str) -> str:
+    """The text of the "Stolpersteine und Tipps" style sections."""
+    parts, keep = [], False
+    for line in (markdown or "").splitlines():
+        if line.startswith("#"):
+            keep = any(word in line.lower() for word in LESSON_HEADINGS)
+            continue
+        if keep:
+            parts.append(line)
+    return plain_text("\n".join(parts))
+
+
+def title_key(title: str) -> str:
+    """Sort key for titles: case-insensitive, umlauts next to their base letter."""
+    table = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss"})
+    return title.lower().translate(table)
+
+
+def load_practices(session: Session, slugs: list[str]) -> dict[str, Practice]:
+    """Practices by slug with everything indexing needs, in few queries."""
+    rows = session.scalars(
+        select(Practice).where(Practice.slug.in_(slugs)).options(
+            selectinload(Practice.municipality), selectinload(Practice.levers),
+            selectinload(Practice.topics), selectinload(Practice.modules),
+            selectinload(Practice.sdg_links), selectinload(Practice.experience_reports),
+        ))
+    return {practice.slug: practice for practice in rows}
+
+
+def practice_fields(practice: Practice) -> dict[str, str]:
+    """The searchable text of a practice, by field."""
+    municipality = practice.municipality
+    reports = " ".join(r.body for r in practice.experience_reports if r.publication == "published")
+    meta = " ".join(filter(None, [
+        municipality.name, municipality.district, municipality.region,
+        *(lever.name for lever in practice.levers), *(topic.name for topic in practice.topics),
+        STATUS_LABELS.get(practice.status, practice.status), practice.funding,
+    ]))
+    return {
+        "title": practice.title,
+        "summary": practice.summary,
+        "body": plain_text(practice.body),
+        "lessons": f"{lessons_text(practice.body)} {plain_text(reports)}",
+        "meta": meta,
+    }
+
+
+def practice_meta(practice: Practice, fields: dict[str, str]) -> DocMeta:
+    """The stored per-entry data of a practice."""
+    municipality = practice.municipality
+    published = practice.published_at or practice.updated_at or practice.created_at
+    meta = DocMeta(
+        slug=practice.slug, members_only=practice.visibility != "public",
+        status=practice.status, municipality=municipality.slug,
+        size_class=municipality.size_class, district=municipality.district,
+        region=municipality.region, population=municipality.population,
+        levers=tuple(lever.slug for lever in practice.levers),
+        topics=tuple(topic.slug for topic in practice.topics),
+        modules=tuple(module.number for module in practice.modules),
+        sdgs=tuple(practice.sdgs), published=published.timestamp() if published else 0.0,
+        title_key=title_key(practice.title), digest="",
+    )
+    digest = hashlib.sha1(  # noqa: S324 - a change detector, not security
+        repr((sorted(fields.items()), asdict(meta))).encode("utf-8")).hexdigest()[:16]
+    return replace(meta, digest=digest)
+
+
+def index_document(practice: Practice) -> dict:
+    """The Whoosh document of a published practice."""
+    fields = practice_fields(practice)
+    meta = practice_meta(practice, fields)
+    return {"slug": practice.slug, "meta": fields["meta"], "title": fields["title"],
+            "summary": fields["summary"], "body": fields["body"], "lessons": fields["lessons"],
+            "data": asdict(meta)}
+
+
+META_FIELDS = frozenset(f.name for f in dataclass_fields(DocMeta))
+
+
+def meta_from_stored(stored: dict) -> DocMeta | None:
+    """The DocMeta of a stored document; None if written by an incompatible version."""
+    data = stored.get("data")
+    if not isinstance(data, dict) or set(data) != META_FIELDS:
+        return None
+    return DocMeta(**data)

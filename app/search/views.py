@@ -1,0 +1,148 @@
+"""The search page (HTML): results, facets, suggestion, sorting, "Kommunen wie meine"."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from app.extensions import db
+from app.municipalities.models import SIZE_CLASSES, Municipality
+from app.practices.models import STATUSES
+
+bp = Blueprint("search_ui", __name__)
+
+FACET_FIELDS = ("lever", "topic", "module", "status", "size_class", "municipality", "sdg")
+SORTS = (("relevance", "Relevanz"), ("newest", "Neueste zuerst"), ("title", "Titel (A–Z)"))
+
+
+def _clean_args(args: MultiDict) -> MultiDict:
+    """The query arguments without empty values."""
+    return MultiDict([(key, value) for key, value in args.items(multi=True) if value.strip()])
+
+
+def _default_like(args: MultiDict) -> MultiDict:
+    """Signed-in people with a municipality get "Kommunen wie meine" unless they chose."""
+    if "like" in request.args:
+        return args
+    municipality = getattr(current_user, "municipality", None)
+    if current_user.is_authenticated and municipality is not None:
+        args = args.copy()
+        args["like"] = municipality.slug
+    return args
+
+
+class SearchUrls:
+    """Links that change the current search: toggle a facet, change page, drop a filter."""
+
+    def __init__(self, args: MultiDict):
+        self.args = args
+
+    def _url(self, args: MultiDict) -> str:
+        return url_for("search_ui.search",
+                       **{key: args.getlist(key) for key in args})
+
+    def toggle(self, field: str, value) -> str:
+        args, value = self.args.copy(), str(value)
+        values = args.getlist(field)
+        args.setlist(field, [v for v in values if v != value] if value in values
+                     else [*values, value])
+        args.pop("page", None)
+        return self._url(args)
+
+    def page(self, number: int) -> str:
+        args = self.args.copy()
+        args["page"] = str(number)
+        return self._url(args)
+
+    def with_query(self, q: str) -> str:
+        args = self.args.copy()
+        args["q"] = q
+        args.pop("page", None)
+        return self._url(args)
+
+    def selected(self, field: str) -> list[str]:
+        return self.args.getlist(field)
+
+    def active_filters(self) -> list[tuple[str, str]]:
+        return [(field, value) for field in FACET_FIELDS for value in self.args.getlist(field)]
+
+
+def _facet_order(field: str, counts: dict, selected: list[str], labels) -> list[str]:
+    """The values of one facet in a reader-friendly order; selected ones always shown."""
+    values = {str(key) for key in counts} | set(selected)
+    orders = {
+        "lever": list(labels.lever), "topic": list(labels.topic),
+        "status": list(STATUSES), "size_class": [slug for slug, *_ in SIZE_CLASSES],
+    }
+    if field in orders:
+        known = [value for value in orders[field] if value in values]
+        return known + sorted(values - set(known))
+    if field in ("module", "sdg"):
+        return sorted(values, key=lambda v: (not v.isdigit(), int(v) if v.isdigit() else 0, v))
+    return sorted(values, key=lambda v: (-counts.get(v, 0), v))
+
+
+def _facet_lists(result, args: MultiDict) -> dict[str, list[tuple[str, int]]]:
+    """Per facet field, (value, count) pairs in display order."""
+    from app.home.presentation import labels
+
+    lists = {}
+    for field in FACET_FIELDS:
+        counts = {str(key): count for key, count in (result.facets.get(field) or {}).items()}
+        order = _facet_order(field, counts, args.getlist(field), labels())
+        lists[field] = [(value, counts.get(value, 0)) for value in order]
+    return lists
+
+
+def similarity_parts(like: Municipality, other: Municipality | None) -> list[str]:
+    """What a municipality has in common with the reader's one, in words."""
+    if other is None:
+        return []
+    if other.id == like.id:
+        return ["dieselbe Kommune"]
+    parts = []
+    if like.size_class and like.size_class == other.size_class:
+        parts.append("ähnliche Größe")
+    if like.district and like.district == other.district:
+        parts.append("gleicher Landkreis")
+    if like.region and like.region == other.region:
+        parts.append("gleicher Regierungsbezirk")
+    return parts
+
+
+def _municipalities_by_slug(slugs) -> dict[str, Municipality]:
+    slugs = {slug for slug in slugs if slug}
+    if not slugs:
+        return {}
+    rows = db.session.scalars(select(Municipality).where(Municipality.slug.in_(slugs)))
+    return {row.slug: row for row in rows}
+
+
+@bp.get("/suche")
+def search():
+    """Search page; works without JavaScript, search.js only refreshes it as one types."""
+    from app.search import SearchArgumentError, parse_search_args, search_practices
+
+    args = _default_like(_clean_args(request.args))
+    error, result, search_request = None, None, None
+    try:
+        search_request = parse_search_args(args)
+        result = search_practices(search_request, viewer=current_user)
+    except SearchArgumentError as exc:
+        error = exc.message
+    all_municipalities = db.session.scalars(select(Municipality).order_by(Municipality.name)).all()
+    like = next((m for m in all_municipalities if m.slug == args.get("like")), None)
+    hit_municipalities = _municipalities_by_slug(
+        [*(hit.municipality_slug for hit in (result.hits if result else [])),
+         *args.getlist("municipality"), *((result.facets.get("municipality") or {})
+                                         if result else {})])
+    facets = _facet_lists(result, args) if result else {}
+    return render_template(
+        "search/search.html",
+        args=args, q=args.get("q", ""), error=error, result=result, req=search_request,
+        urls=SearchUrls(args), facets=facets, sorts=SORTS, like=like,
+        all_municipalities=all_municipalities, hit_municipalities=hit_municipalities,
+        similarity_parts=similarity_parts,
+    ), (400 if error else 200)
