@@ -68,13 +68,17 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(municipalities_bp)
     app.register_blueprint(workshops_bp)
     app.register_blueprint(feeds_bp)
+    app.register_blueprint(__import__("app.api", fromlist=["bp"]).bp)
 
 
 def _register_cli(app: Flask) -> None:
     from app.accounts.cli import users_cli
+    from app.backup.cli import backup_cli
     from app.cli import init_command
     from app.practices.cli import practices_cli
 
     app.cli.add_command(init_command)
     app.cli.add_command(practices_cli)
+    app.cli.add_command(__import__("app.search.cli", fromlist=["search_cli"]).search_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(backup_cli)

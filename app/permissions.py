@@ -32,7 +32,7 @@ def can_see_contact_details(user=None) -> bool:
 
 
 def can_view_practice(practice: Practice, user=None) -> bool:
-    """Published entries by visibility; unpublished ones for organisers and their own municipality."""
+    """Published entries by visibility; unpublished ones for organisers and own municipality."""
     user = user or current_user
     if practice.is_published:
         return practice.visibility == "public" or can_see_members_only(user)

@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
@@ -38,6 +39,19 @@ def make_config(tmp_path: Path, database: Path | str) -> dict:
         "SEARCH_SYNC": "inline",  # apply the outbox right after each commit, in-process
         "WTF_CSRF_ENABLED": True,
     }
+
+
+class FreshContextClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as in production.
+
+    The `app` fixture keeps an app context pushed for the whole test, and Flask reuses a
+    pushed context for requests: then `g` (flask-login's current user, Flask-WTF's cached
+    CSRF token) and the database session would carry over from one request to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 class Databases:
@@ -110,6 +124,7 @@ def make_app(tmp_path, databases):
         folder = tmp_path / f"app{len(apps)}"
         folder.mkdir()
         app = create_app({**make_config(folder, databases.migrated(tmp_path)), **overrides})
+        app.test_client_class = FreshContextClient
         apps.append(app)
         return app
 
@@ -254,3 +269,12 @@ def login(client):
                                        "csrf_token": token})
 
     return sign_in
+
+
+
+
+@pytest.fixture
+def fresh_request_contexts(app):
+    """Every app of make_app already uses FreshContextClient; kept for explicit requests."""
+    app.test_client_class = FreshContextClient
+    return app

@@ -6,15 +6,27 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from app import create_app
 from app.accounts.models import AuthFailure, PasswordToken, SecurityEvent, User
 from app.accounts.passwords import password_problem
 from app.extensions import db
 from app.municipalities.services import get_or_create_municipality
 from app.timeutil import utcnow
-from tests.conftest import TEST_PASSWORD, count, csrf_token_from
+from tests.conftest import (
+    TEST_PASSWORD,
+    FreshContextClient,
+    count,
+    csrf_token_from,
+    make_config,
+)
 
 GOOD_PASSWORD = "Stadtwerke heizen mit Holzhackschnitzeln"
 LINK = re.compile(r"http://127\.0\.0\.1:5000/konto/passwort-setzen/([A-Za-z0-9_-]+)")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_contexts(fresh_request_contexts):
+    """Requests get their own app context (fresh `g` and database session), as in production."""
 
 
 def user_by_email(email: str) -> User:
@@ -100,7 +112,7 @@ def test_create_refuses_unknown_role_and_duplicates(runner):
     ("Wandel vor Ort " * 17 + "!", True),  # 256
     ("Wandel vor Ort " * 17 + "!!", False),  # 257
     ("password1234", False),  # common stem
-    ("qwertyuiopasdfgh", False),  # listed
+    ("qazwsxedcrfv", False),  # listed
     ("aaaaaaaaaaaaaaaa", False),
     ("123456789012", False),
 ])
@@ -288,17 +300,24 @@ def test_throttle_per_address_across_accounts(app, create_user):
     assert allowed.status_code == 302
 
 
-def test_throttle_is_shared_through_the_database(app, create_user, make_app):
-    """Failures recorded by one worker count in another (a second app, same database)."""
+def test_throttle_is_shared_through_the_database(app, create_user, tmp_path):
+    """Failures counted by one worker are seen by another (a second app, same database)."""
     user = create_user()
+    first_worker = app.test_client()
+    token = csrf_token_from(first_worker, "/konto/anmelden")
     for _ in range(5):
-        db.session.add(AuthFailure(scope="account", key=user.email))
-    db.session.commit()
-    client = app.test_client()
-    token = csrf_token_from(client, "/konto/anmelden")
-    response = client.post("/konto/anmelden", data={
+        first_worker.post("/konto/anmelden", data={
+            "email": user.email, "password": "ein falsches Passwort!!", "csrf_token": token})
+    second_app = create_app(make_config(tmp_path / "worker2",
+                                        app.config["SQLALCHEMY_DATABASE_URI"]))
+    second_app.test_client_class = FreshContextClient
+    second_worker = second_app.test_client()
+    token = csrf_token_from(second_worker, "/konto/anmelden")
+    response = second_worker.post("/konto/anmelden", data={
         "email": user.email, "password": TEST_PASSWORD, "csrf_token": token})
     assert response.status_code == 429
+    with second_app.app_context():
+        db.engine.dispose()
 
 
 # --- sign-out, password change, sessions --------------------------------------------------

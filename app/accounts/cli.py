@@ -35,7 +35,11 @@ def _municipality(name: str | None, create: bool):
         from app.municipalities.services import get_or_create_municipality
 
         return get_or_create_municipality(name)
-    return services.require_municipality(name)
+    try:
+        return services.require_municipality(name)
+    except services.AccountError as error:
+        raise services.AccountError(
+            f"{error} Mit --create-municipality wird sie neu angelegt.") from error
 
 
 @users_cli.command("create")

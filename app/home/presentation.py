@@ -94,7 +94,7 @@ def login_url() -> str:
 
 def de_number(value) -> str:
     """13500 -> '13.500'."""
-    return "" if value is None else format_decimal(value, locale="de_DE")
+    return "" if value is None else format_decimal(value)
 
 
 def de_euro(value) -> str:

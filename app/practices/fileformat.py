@@ -182,7 +182,8 @@ def parse_practice_text(
                           "Kurzname nur aus a–z, 0–9 und '-', höchstens 80 Zeichen")]
     parts = split_front_matter(text)
     if parts is None:
-        return [FileError(name, "Kopfdaten", "Datei muss mit einem YAML-Block zwischen '---' beginnen")]
+        return [FileError(name, "Kopfdaten",
+                          "Datei muss mit einem YAML-Block zwischen '---' beginnen")]
     try:
         meta = yaml.safe_load(parts[0]) or {}
     except yaml.YAMLError as error:

@@ -4,6 +4,7 @@ import re
 from dataclasses import replace
 
 from flask import Blueprint, Response, render_template
+from flask_login import current_user
 from markupsafe import Markup
 
 from app.permissions import can_see_contact_details
@@ -15,6 +16,7 @@ from app.practices.queries import (
     published_reports,
 )
 from app.practices.services import practice_to_data
+from app.search import similar_practices
 
 bp = Blueprint("practices", __name__)
 
@@ -25,12 +27,6 @@ def body_sections(body_html: str) -> list[tuple[str, Markup]]:
     """(anchor, title) of the entry's second-level headings, for a table of contents."""
     return [(anchor, Markup(title).striptags())  # noqa: S704 - sanitised body HTML
             for anchor, title in _SECTION.findall(body_html)]
-
-
-def _similar(slug: str) -> list:
-    from app.search import similar_practices
-
-    return similar_practices(slug, limit=5)
 
 
 def _page_context(slug: str) -> dict:
@@ -50,7 +46,8 @@ def _page_context(slug: str) -> dict:
 def detail(slug: str):
     """The entry with its metadata, contact, workshops, reports and similar approaches."""
     context = _page_context(slug)
-    return render_template("practices/detail.html", similar=_similar(slug), **context)
+    similar = similar_practices(slug, viewer=current_user, limit=5)
+    return render_template("practices/detail.html", similar=similar, **context)
 
 
 @bp.get("/praxis/<slug>/druck")

@@ -1,12 +1,113 @@
-"""Full-text search: the only package that imports Whoosh."""
+"""Full-text search: the only package that imports Whoosh.
 
-from flask import Flask
+After committing a transaction that changed practices (each change recorded with
+``app.search.outbox.record_practice_change`` in that transaction), call
+``changes_committed()``: depending on SEARCH_SYNC it applies the outbox right away
+("inline"), in a background thread that never blocks the request ("thread", the default),
+or leaves it to ``flask search worker`` ("off"). Searches also catch up on their own, so a
+forgotten call delays an update but never loses it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from flask import Flask, current_app
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+from app.search.index import IndexStore, get_store
+from app.search.service import (
+    SearchArgumentError,
+    SearchHit,
+    SearchRequest,
+    SearchResult,
+    facet_labels,
+    parse_search_args,
+    search_practices,
+    similar_practices,
+)
+from app.search.sync import drain, drain_in_background, has_pending
+
+__all__ = [
+    "SearchArgumentError", "SearchHit", "SearchRequest", "SearchResult", "apply_pending_changes",
+    "changes_committed", "facet_labels", "init_app", "parse_search_args", "search_practices",
+    "similar_practices",
+]
+
+CATCH_UP_INTERVAL = 0.5  # seconds between a process's checks for changes it has not seen
+_background = threading.Lock()
+_running: set[str] = set()
+_rerun: set[str] = set()
+_last_catch_up: dict[str, float] = {}
 
 
 def init_app(app: Flask) -> None:
-    """Bind the search index to the app."""
+    """Bind the search index folder (SEARCH_INDEX_DIR) to the app."""
+    app.config.setdefault("SEARCH_SYNC", "thread")
+    app.extensions["search"] = get_store(app.config["SEARCH_INDEX_DIR"])
+
+
+def store_for_app(app: Flask) -> IndexStore:
+    """The index store bound to an app."""
+    return app.extensions["search"]
 
 
 def apply_pending_changes() -> int:
-    """Apply the outbox to the index now; return how many changes were applied."""
-    return 0
+    """Apply the outbox to the index now (waits for the writer lock); return rows applied."""
+    with Session(db.engine) as session:
+        return drain(store_for_app(current_app), session, blocking=True)
+
+
+def changes_committed() -> None:
+    """Call right after a commit that recorded practice changes (see module docstring)."""
+    mode = current_app.config.get("SEARCH_SYNC", "thread")
+    if mode == "inline":
+        apply_pending_changes()
+    elif mode == "thread":
+        _kick(current_app._get_current_object())
+
+
+def catch_up() -> None:
+    """Apply changes this process has not seen (at most every half second)."""
+    app = current_app._get_current_object()
+    mode = app.config.get("SEARCH_SYNC", "thread")
+    store = store_for_app(app)
+    now = time.monotonic()
+    if mode == "off" or now - _last_catch_up.get(str(store.root), 0.0) < CATCH_UP_INTERVAL:
+        return
+    _last_catch_up[str(store.root)] = now
+    with Session(db.engine) as session:
+        if not has_pending(store, session):
+            return
+    if mode == "inline":
+        apply_pending_changes()
+    else:
+        _kick(app)
+
+
+def _kick(app: Flask) -> None:
+    """Start one background drain per index folder; a running one goes round once more."""
+    key = str(store_for_app(app).root)
+    with _background:
+        if key in _running:
+            _rerun.add(key)
+            return
+        _running.add(key)
+    threading.Thread(target=_drain_thread, args=(app, key), daemon=True,
+                     name="search-drain").start()
+
+
+def _drain_thread(app: Flask, key: str) -> None:
+    try:
+        while True:
+            with app.app_context():
+                drain_in_background(store_for_app(app), lambda: Session(db.engine))
+            with _background:
+                if key not in _rerun:
+                    return
+                _rerun.discard(key)
+    finally:
+        with _background:
+            _running.discard(key)

@@ -22,8 +22,8 @@ from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 # Words, optionally joined by hyphens ("E-Auto", "Gemeinwohl-Bilanz", "CO2-Bilanz").
-TOKEN_PATTERN = r"\w+(?:[-‐‑]\w+)*"
-WORD_RE = re.compile(TOKEN_PATTERN)
+WORD_PATTERN = r"\w+(?:[-‐‑]\w+)*"
+WORD_RE = re.compile(WORD_PATTERN)
 HYPHENS = re.compile(r"[-‐‑]")
 
 # Linking elements (Fugenelemente) allowed between the parts of a compound.
@@ -183,21 +183,29 @@ def get_lexicon() -> Lexicon:
     return _lexicon
 
 
-def word_forms(normalised: str) -> list[str]:
-    """The full word, then its parts and tail compounds ("nahwarmenetz" → … "warmenetz")."""
+def compound(normalised: str) -> tuple[str, list[str], list[str]]:
+    """The joined full word, its atoms and its tail compounds ("nahwarmenetz" → "warmenetz")."""
     pieces = [p for p in HYPHENS.split(normalised) if p]
     if len(pieces) > 1:
         atoms: list[str] = []
         for piece in pieces:
             atoms.extend(_lexicon.split(piece) or (piece,))
-        forms = ["".join(pieces), *pieces]
+        full = "".join(pieces)
     else:
+        full = normalised
         atoms = list(_lexicon.split(normalised))
-        forms = [normalised]
-    if len(atoms) >= 2:
-        forms += atoms
-        forms += ["".join(atoms[i:]) for i in range(1, len(atoms) - 1)]
-    return list(dict.fromkeys(forms))
+    if len(atoms) < 2:
+        return full, [], []
+    tails = ["".join(atoms[i:]) for i in range(1, len(atoms) - 1)]
+    if len(pieces) > 1:
+        tails += [p for p in pieces if p not in atoms]
+    return full, atoms, tails
+
+
+def word_forms(normalised: str) -> list[str]:
+    """The full word, then its atoms and tail compounds, without repeats."""
+    full, atoms, tails = compound(normalised)
+    return list(dict.fromkeys([full, *atoms, *tails]))
 
 
 def is_stop_word(word: str) -> bool:
@@ -240,8 +248,6 @@ class GermanStopFilter(Filter):
         for token in tokens:
             if not is_stop_word(token.text):
                 yield token
-            elif token.mode == "query":
-                token.stopped = True
 
 
 class GermanStemFilter(Filter):
@@ -258,7 +264,7 @@ class GermanStemFilter(Filter):
 
 def german_analyzer():
     """The analyzer of every text field."""
-    return (RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | GermanNormalizeFilter()
+    return (RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | GermanNormalizeFilter()
             | DecompoundFilter() | GermanStopFilter() | GermanStemFilter())
 
 

@@ -8,8 +8,10 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
+from app.home.presentation import labels
 from app.municipalities.models import SIZE_CLASSES, Municipality
 from app.practices.models import STATUSES
+from app.search import SearchArgumentError, parse_search_args, search_practices
 
 bp = Blueprint("search_ui", __name__)
 
@@ -86,8 +88,6 @@ def _facet_order(field: str, counts: dict, selected: list[str], labels) -> list[
 
 def _facet_lists(result, args: MultiDict) -> dict[str, list[tuple[str, int]]]:
     """Per facet field, (value, count) pairs in display order."""
-    from app.home.presentation import labels
-
     lists = {}
     for field in FACET_FIELDS:
         counts = {str(key): count for key, count in (result.facets.get(field) or {}).items()}
@@ -123,8 +123,6 @@ def _municipalities_by_slug(slugs) -> dict[str, Municipality]:
 @bp.get("/suche")
 def search():
     """Search page; works without JavaScript, search.js only refreshes it as one types."""
-    from app.search import SearchArgumentError, parse_search_args, search_practices
-
     args = _default_like(_clean_args(request.args))
     error, result, search_request = None, None, None
     try:

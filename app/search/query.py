@@ -1,0 +1,356 @@
+"""From what a person types to a Whoosh query, without Whoosh's query parser.
+
+Whoosh's parser raises on inputs such as ``NOT NOT x`` and is slow on wildcards, ranges
+and fuzzy syntax. Our own grammar knows only words, "quoted phrases" and -exclusions, so
+every input gives a query in microseconds. Each word becomes a *concept*: its own stem, or
+its compound parts, tail compounds, synonyms and (for words unknown to the index) bounded
+fuzzy corrections.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import combinations
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+from whoosh import query as wq
+
+from app.search.analysis import (
+    HYPHENS,
+    STOP_WORDS,
+    WORD_RE,
+    _read_words,
+    compound,
+    get_lexicon,
+    normalize,
+    stem,
+)
+from app.search.index import View
+
+MAX_QUERY_CHARS = 500
+MAX_CONCEPTS = 10
+FIELD_BOOSTS = {"title": 3.0, "summary": 1.8, "body": 1.0, "lessons": 0.4, "meta": 0.8}
+PHRASE_FIELDS = ("title", "summary", "body")
+TAIL_WEIGHT = 0.7
+PARTS_WEIGHT = 0.45
+SYNONYM_WEIGHT = 0.55
+FUZZY_WEIGHTS = {1: 0.6, 2: 0.4}
+MAX_FUZZY = 3
+LONE_PART_WEIGHT = 0.3
+
+QUERY_STOP_WORDS = frozenset(normalize(w) for w in _read_words("query_stopwords.txt"))
+_PHRASE_RE = re.compile(r'"([^"]*)"')
+_EXCLUDE_RE = re.compile(r"(?:^|\s)-(\w[\w-]*)")
+
+
+@dataclass
+class Concept:
+    """One word (or a merged multi-word synonym) of the query."""
+
+    text: str
+    norm: str
+    query: wq.Query | None
+    terms: set[str] = field(default_factory=set)
+    correction: str | None = None  # the closest known word when the word is unknown
+
+
+@dataclass
+class ParsedQuery:
+    """A user's query, analysed; build() gives the Whoosh query for a matching mode."""
+
+    concepts: list[Concept]
+    phrases: list[wq.Query]
+    excluded: list[wq.Query]
+    truncated: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not self.concepts and not self.phrases
+
+    @property
+    def terms(self) -> set[str]:
+        """Every index term the query looks for (for highlighting)."""
+        return set().union(*(c.terms for c in self.concepts)) if self.concepts else set()
+
+    def build(self, mode: str) -> wq.Query:
+        """mode "and": every word; "most": all words but one; "or": any word."""
+        parts = [c.query for c in self.concepts if c.query is not None]
+        if mode == "and" or len(parts) < 2:
+            query = wq.And(parts + self.phrases) if parts or self.phrases else wq.NullQuery
+        elif mode == "most":
+            query = wq.Or([wq.And(list(subset)) for subset in
+                           combinations(parts, len(parts) - 1)])
+            if self.phrases:
+                query = wq.Or([query, *self.phrases])
+        else:
+            query = wq.Or(parts + self.phrases)
+        if self.excluded:
+            query = wq.AndNot(query, wq.Or(self.excluded))
+        return query
+
+    def modes(self) -> list[str]:
+        """Matching modes to try in order: AND first, then gracefully looser."""
+        count = len([c for c in self.concepts if c.query is not None]) + len(self.phrases)
+        if count <= 1:
+            return ["and"]
+        if 3 <= count <= 6:
+            return ["and", "most", "or"]
+        return ["and", "or"]
+
+
+class Synonyms:
+    """The synonym file: each stem key → alternative expressions (tuples of words)."""
+
+    def __init__(self, lines: list[str]):
+        self.single: dict[str, set[tuple[str, ...]]] = {}
+        self.multi: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
+        self.words: set[str] = set()
+        for line in lines:
+            if "=>" in line:
+                left, right = line.split("=>", 1)
+                self._add([left], [e for e in right.split(",") if e.strip()])
+            else:
+                entries = [e for e in line.split(",") if e.strip()]
+                self._add(entries, entries)
+
+    @staticmethod
+    def key(expression: str) -> tuple[str, ...]:
+        """Stems of the words of an expression ("öffentlicher Nahverkehr" → two stems)."""
+        words = [normalize(w) for w in WORD_RE.findall(expression.lower())]
+        return tuple(stem(w.replace("-", "")) for w in words
+                     if w.replace("-", "") not in STOP_WORDS)
+
+    def _add(self, sources: list[str], targets: list[str]) -> None:
+        for entry in (*sources, *targets):
+            words = WORD_RE.findall(entry.lower())
+            if len(words) == 1:
+                self.words.add(normalize(words[0]).replace("-", ""))
+        target_keys = [k for k in (self.key(t) for t in targets) if k]
+        for source in sources:
+            source_key = self.key(source)
+            if not source_key:
+                continue
+            table = self.single if len(source_key) == 1 else self.multi
+            bucket = table.setdefault(source_key[0] if len(source_key) == 1 else source_key, set())
+            bucket.update(k for k in target_keys if k != source_key)
+
+    def of(self, stem_key: str) -> set[tuple[str, ...]]:
+        return self.single.get(stem_key, set())
+
+
+@lru_cache(maxsize=1)
+def synonyms() -> Synonyms:
+    """The synonym list (data/synonyms.txt), read once per process."""
+    return Synonyms(_read_words("synonyms.txt"))
+
+
+class QueryBuilder:
+    """Builds concept queries against one searcher view."""
+
+    def __init__(self, view: View):
+        self.view = view
+        self.searcher = view.searcher
+
+    def any_field(self, term: str, weight: float, fields=FIELD_BOOSTS) -> wq.Query | None:
+        """The term in any text field that has it, with field boosts."""
+        terms = [wq.Term(name, term, boost=weight * FIELD_BOOSTS[name]) for name in fields
+                 if self.searcher.doc_frequency(name, term)]
+        if not terms:
+            return None
+        return terms[0] if len(terms) == 1 else wq.Or(terms)
+
+    def all_of(self, stems: tuple[str, ...], weight: float) -> wq.Query | None:
+        """Every stem somewhere (a multi-word synonym or a compound's parts)."""
+        parts = [self.any_field(s, weight) for s in stems]
+        if not parts or any(p is None for p in parts):
+            return None
+        return parts[0] if len(parts) == 1 else wq.And(parts)
+
+    def known(self, term: str) -> bool:
+        return any(self.searcher.doc_frequency(name, term) for name in FIELD_BOOSTS)
+
+    def concept(self, text: str) -> Concept:
+        """The query for one typed word."""
+        norm = normalize(text.lower())
+        joined, atoms_raw, tails_raw = compound(norm)
+        if not atoms_raw and not self.known(stem(joined)):
+            atoms_raw = known_head(joined)
+        full = stem(joined)
+        atoms = [stem(a) for a in atoms_raw if a not in STOP_WORDS]
+        tails = [stem(t) for t in tails_raw]
+        concept = Concept(text=text, norm=norm, query=None, terms={full})
+        options: list[wq.Query | None] = [self.any_field(full, 1.0)]
+        options += [self.any_field(t, TAIL_WEIGHT) for t in tails]
+        concept.terms.update(tails)
+        if len(atoms) >= 2:
+            options.append(self._parts(atoms, concept))
+        for expression in synonyms().of(full):
+            options.append(self.all_of(expression, SYNONYM_WEIGHT))
+            concept.terms.update(expression)
+        if not self.known(full) and not synonyms().of(full):
+            options += self._fuzzy(norm, concept)
+        options = [o for o in options if o is not None]
+        if len(atoms) >= 2 and not self._matches_any(options):
+            # No entry has the whole compound: its longer parts alone, weakly.
+            options = [self.any_field(a, LONE_PART_WEIGHT) for a in atoms if len(a) >= 4]
+            options = [o for o in options if o is not None]
+        if options:
+            concept.query = options[0] if len(options) == 1 else wq.Or(options)
+        return concept
+
+    def _matches_any(self, options: list[wq.Query]) -> bool:
+        """Whether any of these queries finds at least one entry."""
+        return any(next(iter(o.docs(self.searcher)), None) is not None for o in options)
+
+    def _parts(self, atoms: list[str], concept: Concept) -> wq.Query | None:
+        """All parts of a compound, each also as its synonyms ("PV-Pflicht")."""
+        groups = []
+        for atom in atoms:
+            alternatives = [self.any_field(atom, PARTS_WEIGHT)]
+            for expression in synonyms().of(atom):
+                alternatives.append(self.all_of(expression, PARTS_WEIGHT * 0.8))
+                concept.terms.update(expression)
+            alternatives = [a for a in alternatives if a is not None]
+            if not alternatives:
+                return None
+            groups.append(alternatives[0] if len(alternatives) == 1 else wq.Or(alternatives))
+            concept.terms.add(atom)
+        return wq.And(groups)
+
+    def _fuzzy(self, norm: str, concept: Concept) -> list[wq.Query | None]:
+        """Known words within a small edit distance, for a word the index does not know."""
+        word = HYPHENS.sub("", norm)
+        if len(word) < 5 or not word.isalpha():
+            return []
+        max_distance = 1 if len(word) <= 7 else 2
+        buckets = self.view.cached("fuzzy-buckets", lambda: _buckets(self.view))
+        choices = buckets.get(word[0], [])
+        found = process.extract(word, choices, scorer=OSA.distance,
+                                score_cutoff=max_distance, limit=20)
+        counts = self.view.vocabulary.counts
+        found = [item for item in found if counts[item[0]] or item[0] in synonyms().words]
+        found.sort(key=lambda item: (item[1], -counts[item[0]]))
+        options = []
+        for candidate, distance, _ in found[:MAX_FUZZY]:
+            term = stem(candidate)
+            if term in concept.terms:
+                continue
+            weight = FUZZY_WEIGHTS.get(int(distance), 0.3)
+            options.append(self.any_field(term, weight))
+            for expression in synonyms().of(term):
+                options.append(self.all_of(expression, weight * SYNONYM_WEIGHT))
+                concept.terms.update(expression)
+            concept.terms.add(term)
+            if concept.correction is None and counts[candidate]:
+                concept.correction = self.view.vocabulary.surfaces.get(candidate, candidate)
+        return options
+
+    def phrase(self, text: str) -> tuple[wq.Query | None, set[str]]:
+        """A quoted phrase: the words' stems in order (stop words leave a gap)."""
+        words = [normalize(w) for w in WORD_RE.findall(text.lower())]
+        stems = [stem(w.replace("-", "")) for w in words if w not in STOP_WORDS]
+        if not stems:
+            return None, set()
+        if len(stems) == 1:
+            return self.any_field(stems[0], 1.0), set(stems)
+        phrases = [wq.Phrase(name, stems, slop=2, boost=FIELD_BOOSTS[name])
+                   for name in PHRASE_FIELDS]
+        return wq.Or(phrases), set(stems)
+
+
+def known_head(word: str) -> list[str]:
+    """An unknown word as its longest known beginning and the rest ("Leitbild|prozess")."""
+    lexicon = get_lexicon()
+    for end in range(len(word) - 4, 4, -1):
+        if lexicon.known(word[:end], final=False):
+            return [word[:end], word[end:]]
+    return []
+
+
+def _buckets(view: View) -> dict[str, list[str]]:
+    """Corpus and synonym-list words by first letter, for bounded fuzzy matching."""
+    buckets: dict[str, list[str]] = {}
+    for word in set(view.vocabulary.counts) | synonyms().words:
+        if len(word) >= 4:
+            buckets.setdefault(word[0], []).append(word)
+    return buckets
+
+
+def split_input(text: str) -> tuple[list[str], list[str], list[str]]:
+    """Phrases, excluded words and plain words of the raw input."""
+    phrases = _PHRASE_RE.findall(text)
+    rest = _PHRASE_RE.sub(" ", text)
+    excluded = _EXCLUDE_RE.findall(rest)
+    rest = _EXCLUDE_RE.sub(" ", rest)
+    return phrases, excluded, WORD_RE.findall(rest)
+
+
+def content_words(words: list[str]) -> list[str]:
+    """Words without stop and question words; all words if nothing else is left."""
+    kept = [w for w in words
+            if normalize(w.lower()) not in STOP_WORDS | QUERY_STOP_WORDS and len(w) > 1]
+    return kept or [w for w in words if len(w) > 1]
+
+
+def pair_keys(first: str, second: str) -> list[tuple[str, ...]]:
+    """Two-word synonym keys a word pair may form, also through the first word's last part."""
+    keys = [Synonyms.key(f"{first} {second}")]
+    _full, atoms, _tails = compound(normalize(first.lower()))
+    if atoms:
+        keys.append(Synonyms.key(f"{atoms[-1]} {second}"))
+    return [k for k in keys if k in synonyms().multi]
+
+
+def build_concepts(builder: QueryBuilder, words: list[str]) -> list[Concept]:
+    """One concept per word; a pair forming a multi-word synonym ("Blauer Engel") is one."""
+    concepts: list[Concept] = []
+    index = 0
+    while index < len(words):
+        if index + 1 < len(words):
+            keys = pair_keys(words[index], words[index + 1])
+            if keys:
+                concepts.append(pair_concept(builder, words[index], words[index + 1], keys))
+                index += 2
+                continue
+        concepts.append(builder.concept(words[index]))
+        index += 1
+    return concepts
+
+
+def pair_concept(builder: QueryBuilder, first: str, second: str,
+                 keys: list[tuple[str, ...]]) -> Concept:
+    """Both words, or one of the synonyms of the pair."""
+    one, two = builder.concept(first), builder.concept(second)
+    concept = Concept(text=f"{first} {second}", norm=normalize(f"{first} {second}".lower()),
+                      query=None, terms=one.terms | two.terms)
+    options = [wq.And([one.query, two.query]) if one.query and two.query else None]
+    for key in keys:
+        for expression in synonyms().multi[key]:
+            options.append(builder.all_of(expression, SYNONYM_WEIGHT))
+            concept.terms.update(expression)
+    options = [o for o in options if o is not None]
+    if options:
+        concept.query = options[0] if len(options) == 1 else wq.Or(options)
+    return concept
+
+
+def parse_query(text: str, view: View) -> ParsedQuery:
+    """Analyse the raw input into concepts, phrases and exclusions."""
+    builder = QueryBuilder(view)
+    raw_phrases, raw_excluded, raw_words = split_input(text)
+    words = content_words(raw_words)
+    truncated = len(words) > MAX_CONCEPTS
+    concepts = build_concepts(builder, words[:MAX_CONCEPTS])
+    phrases: list[wq.Query] = []
+    for raw in raw_phrases[:MAX_CONCEPTS]:
+        phrase, terms = builder.phrase(raw)
+        if terms:
+            # A phrase nobody wrote matches nothing; it still takes part in the AND.
+            phrases.append(phrase if phrase is not None else wq.NullQuery)
+            concepts.append(Concept(text=raw, norm=raw, query=None, terms=terms))
+    excluded = [q for q in (builder.any_field(stem(normalize(w.lower()).replace("-", "")), 1.0)
+                            for w in raw_excluded[:MAX_CONCEPTS]) if q is not None]
+    return ParsedQuery(concepts=concepts, phrases=phrases, excluded=excluded, truncated=truncated)

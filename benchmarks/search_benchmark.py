@@ -1,0 +1,291 @@
+"""Search speed at scale, next to an SQLite FTS5 baseline on the same data.
+
+    .venv/bin/python benchmarks/search_benchmark.py            # 20,000 entries
+    .venv/bin/python benchmarks/search_benchmark.py -n 100000  # the large run
+    .venv/bin/python benchmarks/search_benchmark.py -n 2000    # a quick check
+
+Generates N realistic German practice files (fixed seed), imports them through the real
+import service into a temporary database, builds the index from the outbox and again with
+`search reindex`, and prints indexing throughput, index size and query latency (p50/p95)
+through GET /api/v1/practices for single words, several words, filtered and faceted
+queries. The baseline answers the same queries on the same data with SQLite FTS5
+(unicode61 tokenizer without diacritics, bm25 ranking, snippet(), facet counts by SQL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from search_quality import PROJECT_ROOT, make_app  # noqa: E402
+
+LEVERS = ["vorbild", "beschaffen", "planen-regeln", "versorgen-anbieten", "finanzieren-foerdern",
+          "beraten-motivieren", "beteiligen-kooperieren", "organisieren-verankern", "analysieren"]
+TOPICS = ["energie", "mobilitaet", "bauen-flaeche", "klimaanpassung", "natur",
+          "landwirtschaft-ernaehrung", "kreislauf", "wirtschaft", "soziales", "bildung",
+          "globale-verantwortung"]
+STATUSES = ["idee", "geplant", "in-umsetzung", "umgesetzt", "verstetigt", "eingestellt"]
+THEMES = {
+    "energie": ["Bürgersolaranlage", "Photovoltaikanlage", "Nahwärmenetz", "Hackschnitzelheizung",
+                "Energiegenossenschaft", "Wärmepumpe", "Energiemonitoring", "Windkraftanlage",
+                "Balkonkraftwerk", "Blockheizkraftwerk", "Wärmeplanung", "LED-Straßenbeleuchtung"],
+    "mobilitaet": ["Bürgerbus", "Rufbus", "Radschnellweg", "Lastenradverleih", "E-Carsharing",
+                   "Mitfahrbank", "Fahrradstraße", "Schulwegplan", "Ladesäulen", "Laufbus"],
+    "bauen-flaeche": ["Leerstandsmanagement", "Innenentwicklung", "Bebauungsplan",
+                      "Holzbausiedlung", "Dorferneuerung", "Flächensparen", "Ortskern"],
+    "klimaanpassung": ["Starkregenvorsorge", "Hitzeschutzplan", "Trinkbrunnen", "Entsiegelung",
+                       "Zisternenförderung", "Schwammstadt", "Dachbegrünung", "Baumpflanzung"],
+    "natur": ["Blühwiesen", "Streuobstwiesen", "Heckenpflanzung", "Moorschutz", "Gewässerrenaturierung",
+              "Insektenschutz", "Artenvielfalt", "Baumpatenschaften"],
+    "landwirtschaft-ernaehrung": ["Dorfladen", "Schulverpflegung", "Regionalmarkt", "Solawi",
+                                  "Gemeinschaftsgarten", "Ökomodellregion", "Hofladen"],
+    "kreislauf": ["Repair-Café", "Mehrweggeschirr", "Spülmobil", "Tauschbörse", "Kompostierung",
+                  "Wertstoffhof", "Abfallvermeidung"],
+    "wirtschaft": ["Regionalgeld", "Gemeinwohlbilanz", "Gewerbegebiet", "Wirtschaftsförderung",
+                   "Coworking", "Direktvermarktung"],
+    "soziales": ["Ehrenamtsbörse", "Nachbarschaftshilfe", "Mehrgenerationenhaus", "Seniorenbeirat",
+                 "Bürgerrat", "Jugendparlament"],
+    "bildung": ["Klimaschule", "Umweltbildung", "Energiesparwettbewerb", "Klimawoche",
+                "Volkshochschulkurs", "Schulgarten"],
+    "globale-verantwortung": ["Fairtrade-Gemeinde", "Klimapartnerschaft", "Fairer Kaffee",
+                              "Nachhaltigkeitsbericht", "faire Beschaffung"],
+}
+PLACES = ["auf dem Dach der Grundschule", "im Neubaugebiet", "für alle Ortsteile",
+          "in der Innenstadt", "am Bauhof", "für Vereine", "mit den Stadtwerken",
+          "in der Verwaltung", "für Familien", "im ländlichen Raum", "an der Mittelschule"]
+SENTENCES = [
+    "Der Gemeinderat hat {year} beschlossen, {thing} gemeinsam mit Bürgerinnen und Bürgern "
+    "umzusetzen.",
+    "Die Klimaschutzmanagerin koordiniert {thing} und berichtet jährlich im Ausschuss.",
+    "Finanziert wurde {thing} über ein Förderprogramm des Freistaats und Eigenmittel.",
+    "Anfangs gab es Bedenken wegen der Kosten, doch die Einsparungen überzeugten.",
+    "Wichtig war eine frühe Information der Anwohner bei einer Bürgerversammlung.",
+    "Die Verwaltung hat die Zuständigkeiten klar geregelt und einen Ansprechpartner benannt.",
+    "Mit {thing} spart die Gemeinde jedes Jahr rund {number} Euro und viele Tonnen CO2.",
+    "Schulen, Kitas und Vereine beteiligen sich an {thing} mit eigenen Aktionen.",
+    "Der Bauhof übernimmt die Pflege, Ehrenamtliche helfen bei der Organisation.",
+    "Andere Kommunen im Landkreis haben {thing} inzwischen übernommen.",
+    "Ein Stolperstein war die Ausschreibung, die zweimal wiederholt werden musste.",
+    "Die Energieagentur des Landkreises hat bei der Planung beraten.",
+    "Über das Amtsblatt und die Homepage wurde regelmäßig informiert.",
+    "Für kleine Gemeinden ist {thing} mit wenig Personal gut übertragbar.",
+]
+PREFIXES = ["Ober", "Unter", "Nieder", "Hohen", "Kirch", "Mühl", "Wald", "Berg", "Stein", "Bach"]
+SUFFIXES = ["hausen", "dorf", "feld", "ach", "heim", "ried", "berg", "bach", "zell", "furt"]
+DISTRICTS = ["Bayreuth", "Kulmbach", "Neustadt an der Aisch", "Roth", "Ansbach", "Hof",
+             "Forchheim", "Amberg-Sulzbach", "Cham", "Rosenheim", "Kelheim", "Dillingen"]
+
+SINGLE = ["Solaranlage", "Radweg", "Bürgerbus", "Wärmenetz", "Streuobst", "Dorfladen",
+          "Fördergeld", "Hitzeschutz", "Photovoltaik", "Ehrenamt", "Mehrweg", "Kita"]
+MULTI = ["Bürgerbeteiligung Solarpark", "Nahwärme Hackschnitzel Neubaugebiet",
+         "Schulweg Elterntaxi", "regionale Lebensmittel Schule", "Starkregen Vorsorge Karte",
+         "Energie sparen Verwaltung", "Wie finanzieren wir eine PV-Anlage?",
+         "Fotovoltaik Bürgerbeteilgung", "Blühwiesen Bauhof Pflege", "ÖPNV Ortsteile"]
+
+
+def municipalities(rng: random.Random, count: int) -> list[tuple[str, str, int]]:
+    names = set()
+    while len(names) < count:
+        names.add(f"{rng.choice(['Gemeinde', 'Markt', 'Stadt'])} "
+                  f"{rng.choice(PREFIXES)}{rng.choice(SUFFIXES)}{rng.choice(['', 'en', 'ing'])}")
+    return [(name, rng.choice(DISTRICTS), int(rng.lognormvariate(8.6, 0.9)))
+            for name in sorted(names)]
+
+
+def practice_text(rng: random.Random, number: int, places) -> str:
+    topic = rng.choice(TOPICS)
+    thing = rng.choice(THEMES[topic])
+    title = f"{thing} {rng.choice(PLACES)}"
+    municipality, district, population = rng.choice(places)
+    sentences = [s.format(thing=thing, year=rng.randint(2010, 2024),
+                          number=rng.randint(2, 90) * 1000) for s in rng.sample(SENTENCES, 9)]
+    other = rng.choice(THEMES[rng.choice(TOPICS)])
+    body = (f"## Ausgangslage\n\n{' '.join(sentences[:3])}\n\n## Vorgehen\n\n"
+            f"{' '.join(sentences[3:6])} Ergänzend gibt es {other}.\n\n"
+            f"## Stolpersteine und Tipps\n\n{' '.join(sentences[6:])}\n")
+    levers = rng.sample(LEVERS, rng.randint(1, 3))
+    topics = [topic] + rng.sample([t for t in TOPICS if t != topic], rng.randint(0, 1))
+    return (f"---\ntitle: {title}\nmunicipality: {municipality}\nstate: Bayern\n"
+            f"district: {district}\npopulation: {population}\nsummary: >-\n  {sentences[0]} "
+            f"{sentences[6]}\nlevers: [{', '.join(levers)}]\ntopics: [{', '.join(topics)}]\n"
+            f"modules: [{rng.randint(1, 4)}]\nsdgs: [{rng.choice([7, 11, 12, 15])}, 13]\n"
+            f"status: {rng.choice(STATUSES)}\nvisibility: "
+            f"{'members' if rng.random() < 0.1 else 'public'}\n---\n{body}")
+
+
+def generate(folder: Path, count: int, seed: int = 7) -> None:
+    """Write count practice files into folder."""
+    rng = random.Random(seed)
+    places = municipalities(rng, max(20, count // 40))
+    folder.mkdir(parents=True, exist_ok=True)
+    for number in range(count):
+        (folder / f"praxis-{number:06d}.md").write_text(
+            practice_text(rng, number, places), encoding="utf-8")
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return (statistics.median(ordered) * 1000,
+            ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))] * 1000)
+
+
+def timed(function: Callable[[], object], repeat: int) -> list[float]:
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def query_sets(rng: random.Random) -> dict[str, list[dict]]:
+    """Query parameters per kind (the same for both engines)."""
+    return {
+        "single word": [{"q": w} for w in SINGLE],
+        "several words": [{"q": q} for q in MULTI],
+        "filtered": [{"q": rng.choice(SINGLE), "lever": rng.choice(LEVERS),
+                      "status": rng.choice(STATUSES)} for _ in range(12)],
+        "faceted, no text": [{"topic": rng.choice(TOPICS)} for _ in range(12)],
+    }
+
+
+class Fts5Baseline:
+    """The same searches with SQLite FTS5 over a copy of the practice data."""
+
+    def __init__(self, database: Path):
+        self.db = sqlite3.connect(database)
+        self.db.executescript("""
+            CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
+                title, summary, body, tokenize='unicode61 remove_diacritics 2');
+            DELETE FROM fts;
+            INSERT INTO fts(rowid, title, summary, body)
+                SELECT id, title, summary, body FROM practice
+                WHERE publication = 'published' AND visibility = 'public';
+        """)
+        self.db.commit()
+
+    def search(self, params: dict) -> tuple[int, list]:
+        words = [w for w in "".join(c if c.isalnum() else " " for c in params.get("q", "")).split()
+                 if len(w) > 2]
+        match = " AND ".join(f'"{w}"' for w in words)
+        joins, conditions, args = [], ["p.publication = 'published'", "p.visibility = 'public'"], []
+        if "lever" in params:
+            joins.append("JOIN practice_lever pl ON pl.practice_id = p.id "
+                         "JOIN lever l ON l.id = pl.lever_id")
+            conditions.append("l.slug = ?")
+            args.append(params["lever"])
+        if "topic" in params:
+            joins.append("JOIN practice_topic pt ON pt.practice_id = p.id "
+                         "JOIN topic t ON t.id = pt.topic_id")
+            conditions.append("t.slug = ?")
+            args.append(params["topic"])
+        if "status" in params:
+            conditions.append("p.status = ?")
+            args.append(params["status"])
+        if match:
+            ids_sql = (f"SELECT p.id FROM fts JOIN practice p ON p.id = fts.rowid "
+                       f"{' '.join(joins)} WHERE fts MATCH ? AND {' AND '.join(conditions)}")
+            args = [match, *args]
+        else:
+            ids_sql = f"SELECT p.id FROM practice p {' '.join(joins)} WHERE {' AND '.join(conditions)}"
+        db = self.db
+        db.execute("DROP TABLE IF EXISTS temp.hits")
+        db.execute(f"CREATE TEMP TABLE hits AS {ids_sql}", args)
+        total = db.execute("SELECT count(*) FROM hits").fetchone()[0]
+        if match:
+            rows = db.execute(
+                "SELECT p.slug, p.title, snippet(fts, 2, '<mark>', '</mark>', '…', 20) FROM fts "
+                "JOIN practice p ON p.id = fts.rowid WHERE fts MATCH ? AND p.id IN "
+                "(SELECT id FROM hits) ORDER BY bm25(fts, 3.0, 1.8, 1.0) LIMIT 20",
+                [match]).fetchall()
+        else:
+            rows = db.execute("SELECT p.slug, p.title, p.summary FROM practice p WHERE p.id IN "
+                              "(SELECT id FROM hits) ORDER BY p.published_at DESC LIMIT 20"
+                              ).fetchall()
+        for table, column in (("practice_lever", "lever_id"), ("practice_topic", "topic_id"),
+                              ("practice_module", "module_id")):
+            db.execute(f"SELECT {column}, count(*) FROM {table} WHERE practice_id IN "
+                       f"(SELECT id FROM hits) GROUP BY {column}").fetchall()
+        for column in ("status", "municipality_id"):
+            db.execute(f"SELECT {column}, count(*) FROM practice WHERE id IN "
+                       f"(SELECT id FROM hits) GROUP BY {column}").fetchall()
+        db.execute("SELECT sdg, count(*) FROM practice_sdg WHERE practice_id IN "
+                   "(SELECT id FROM hits) GROUP BY sdg").fetchall()
+        return total, rows
+
+
+def folder_size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("-n", "--entries", type=int, default=20_000)
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each query")
+    args = parser.parse_args()
+    from app import search
+    from app.practices.services import collect_practice_files, import_practices
+    from app.search.sync import reindex
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        started = time.perf_counter()
+        generate(folder / "files", args.entries)
+        print(f"entries: {args.entries} (generated in {time.perf_counter() - started:.1f} s)")
+        app = make_app(folder, {"SEARCH_SYNC": "off"})
+        with app.app_context():
+            started = time.perf_counter()
+            report = import_practices(collect_practice_files(folder / "files"))
+            assert report.ok, report.errors[:3]
+            imported = time.perf_counter() - started
+            started = time.perf_counter()
+            search.apply_pending_changes()
+            drained = time.perf_counter() - started
+            from sqlalchemy.orm import Session
+
+            from app.extensions import db
+            store = search.store_for_app(app)
+            with Session(db.engine) as session:
+                started = time.perf_counter()
+                reindex(store, session)
+                rebuilt = time.perf_counter() - started
+            print(f"database import: {imported:.1f} s")
+            print(f"index from outbox: {drained:.1f} s ({args.entries / drained:.0f} entries/s)")
+            print(f"search reindex: {rebuilt:.1f} s ({args.entries / rebuilt:.0f} entries/s)")
+            print(f"index size: {folder_size(store.folder()) / 1e6:.1f} MB "
+                  f"(database {(folder / 'db.sqlite3').stat().st_size / 1e6:.1f} MB)")
+            started = time.perf_counter()
+            store.invalidate()
+            store._view = None
+            store.view()
+            print(f"opening the searcher: {(time.perf_counter() - started) * 1000:.0f} ms")
+            client = app.test_client()
+            fts = Fts5Baseline(folder / "db.sqlite3")
+            rng = random.Random(3)
+            print(f"\n{'query kind':<18}{'whoosh p50':>11}{'p95':>8}{'fts5 p50':>10}{'p95':>8}"
+                  f"{'ratio p50':>11}{'ratio p95':>10}")
+            for kind, queries in query_sets(rng).items():
+                for params in queries:  # warm up caches as a running server would
+                    client.get("/api/v1/practices", query_string=params)
+                ours, theirs = [], []
+                for params in queries:
+                    ours += timed(lambda p=params: client.get("/api/v1/practices",
+                                                              query_string=p), args.repeat)
+                    theirs += timed(lambda p=params: fts.search(p), args.repeat)
+                (o50, o95), (t50, t95) = percentiles(ours), percentiles(theirs)
+                print(f"{kind:<18}{o50:>9.1f}ms{o95:>6.1f}ms{t50:>8.1f}ms{t95:>6.1f}ms"
+                      f"{o50 / t50:>10.1f}x{o95 / t95:>9.1f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    PROJECT_ROOT  # noqa: B018 - keeps the import used for readers of this module
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""Ranking quality on the public German development set (shared/search-dev).
+
+    .venv/bin/python benchmarks/search_quality.py [--per-query] [--fail-under 0.8]
+
+Also scores benchmarks/search-holdout (queries on the demo entries of practices/), a
+check that tuning generalises. Imports the entries into a temporary database and index, then asks
+GET /api/v1/practices as an anonymous caller for every judged query and prints the
+report of shared/search-dev/score.py (nDCG@10, recall@10, MRR per kind; leaks).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SEARCH_DEV = PROJECT_ROOT.parent / "shared" / "search-dev"
+sys.path.insert(0, str(PROJECT_ROOT))
+sys.path.insert(0, str(SEARCH_DEV))
+
+
+def make_app(folder: Path, extra: dict | None = None):
+    """A Flask app on a fresh migrated and seeded SQLite database in folder."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.seed import seed_reference_data
+
+    app = create_app({
+        "TESTING": True, "SECRET_KEY": "benchmark",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'db.sqlite3'}",
+        "SEARCH_INDEX_DIR": str(folder / "search_index"), "SEARCH_SYNC": "inline",
+        **(extra or {}),
+    })
+    with app.app_context():
+        upgrade(directory=str(PROJECT_ROOT / "app" / "migrations"))
+        seed_reference_data()
+    return app
+
+
+def import_folder(app, folder: Path) -> None:
+    """Import practice files through the real import service and apply the outbox."""
+    from app import search
+    from app.practices.services import collect_practice_files, import_practices
+
+    with app.app_context():
+        report = import_practices(collect_practice_files(folder))
+        if not report.ok:
+            raise SystemExit("\n".join(str(e) for e in report.errors))
+        search.apply_pending_changes()
+
+
+def api_search_fn(client):
+    """A score.py search function asking the API anonymously."""
+    def search(query: str) -> list[str]:
+        response = client.get("/api/v1/practices", query_string={"q": query, "per_page": 10})
+        if response.status_code != 200:
+            print(f"warning: HTTP {response.status_code} for {query!r}", file=sys.stderr)
+            return []
+        return [hit["slug"] for hit in response.get_json()["results"]]
+    return search
+
+
+SETS = {
+    "dev": (SEARCH_DEV / "practices", SEARCH_DEV / "queries.tsv"),
+    "holdout": (PROJECT_ROOT / "practices", Path(__file__).resolve().parent
+                / "search-holdout" / "queries.tsv"),
+}
+
+
+def run(name: str = "dev", per_query: bool = False) -> dict:
+    """Import one set's entries into a temporary app and return score.py's report."""
+    from score import load_queries, members_only, print_report, score
+
+    entries, queries = SETS[name]
+    with tempfile.TemporaryDirectory() as tmp:
+        app = make_app(Path(tmp))
+        import_folder(app, entries)
+        with app.app_context():
+            report = score(api_search_fn(app.test_client()), queries=load_queries(queries),
+                           hidden=members_only(entries))
+        print(f"== {name}: {entries}")
+        print_report(report, per_query=per_query)
+        return report
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--per-query", action="store_true")
+    parser.add_argument("--fail-under", type=float)
+    parser.add_argument("--set", choices=[*SETS, "all"], default="all")
+    args = parser.parse_args()
+    failed = False
+    for name in SETS if args.set == "all" else [args.set]:
+        if not SETS[name][1].exists():
+            continue
+        report = run(name, per_query=args.per_query)
+        failed |= bool(report["leaks"]) or (args.fail_under is not None
+                                            and report["overall"]["ndcg"] < args.fail_under)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
