@@ -15,6 +15,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from app import create_app
 from app.extensions import db
@@ -61,7 +62,9 @@ class Databases:
         self.folder = folder
         self.created: list[str] = []
         if ON_POSTGRES:
-            self.admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+            # No pool: each administrative connection is closed as soon as it is released.
+            self.admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT",
+                                       poolclass=NullPool)
 
     def empty(self, tmp_path: Path) -> str:
         if not ON_POSTGRES:

@@ -27,6 +27,7 @@ def test_init_migrates_an_empty_database_and_seeds(tmp_path, databases):
         assert {"2019-08-18-auftakt", "2019-08-14-modul-1", "2019-11-07-modul-2",
                 "2020-02-13-modul-3", "2020-06-25-modul-4"} <= slugs
         assert count(User) == 0, "no default account may exist after installation"
+        db.session.remove()
         db.engine.dispose()
 
 
@@ -41,6 +42,7 @@ def test_init_twice_changes_nothing(tmp_path, databases):
     assert "0 Stammdaten ergänzt" in second.output
     with app.app_context():
         assert (count(Lever), count(Topic), count(Module), count(Workshop)) == before
+        db.session.remove()
         db.engine.dispose()
 
 

@@ -301,8 +301,7 @@ def test_search_paginates(client, entries):
 
 
 def test_search_offers_the_suggestion_of_the_service(client, entries, monkeypatch):
-    from app.search import SearchResult
-    from app.search import views
+    from app.search import SearchResult, views
 
     monkeypatch.setattr(views, "search_practices", lambda request, viewer=None: SearchResult(
         total=0, page=1, per_page=20, hits=[], facets={}, suggestion="Solardach"))
@@ -357,3 +356,25 @@ def test_practice_page_shows_published_experience_reports(client, entries):
 def test_search_filtered_by_lever_announces_its_feed(client, entries):
     html = html_of(client, "/suche?lever=vorbild")
     assert 'type="application/atom+xml"' in html and 'href="/feeds/hebel/vorbild.atom"' in html
+
+
+def test_unknown_search_parameters_are_ignored(client, entries):
+    html = html_of(client, "/suche?q=Solardach&_scheme=javascript&_external=1&foo=bar")
+    assert "2 Lösungsansätze gefunden" in html
+    assert "foo=bar" not in html and "_scheme" not in html
+
+
+def test_home_offers_like_mine_preselected_for_signed_in_people(client, entries, create_user,
+                                                                login):
+    assert 'name="like"' in html_of(client, "/")
+    login(create_user(municipality="Markt Lichtenau"))
+    assert '<option value="markt-lichtenau" selected>' in html_of(client, "/")
+
+
+def test_practice_page_leads_back_to_the_search_one_came_from(client, entries):
+    html = client.get("/praxis/solardach-schule", headers={
+        "Referer": "http://localhost/suche?q=Solardach&lever=vorbild"}).get_data(as_text=True)
+    assert 'href="/suche?q=Solardach&amp;lever=vorbild">Suchergebnisse</a>' in html
+    foreign = client.get("/praxis/solardach-schule", headers={
+        "Referer": "http://evil.example/suche?q=x"}).get_data(as_text=True)
+    assert "evil.example" not in foreign and "Suchergebnisse" not in foreign

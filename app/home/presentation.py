@@ -106,9 +106,8 @@ def de_date(value, style: str = "long") -> str:
     """A date in German: '7. November 2019' (long) or '07.11.2019' (short)."""
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, date):
+    # Flask-Babel shows a (naive UTC) datetime in the site's time zone, Europe/Berlin.
+    if isinstance(value, date | datetime):
         return format_date(value, "d. MMMM y" if style == "long" else "dd.MM.y")
     return str(value)
 

@@ -1,10 +1,12 @@
 """Home page: search field, entry points, module × lever matrix, newest entries."""
 
 from flask import Blueprint, render_template
+from flask_login import current_user
 from sqlalchemy import select
 
 from app.extensions import db
 from app.home import presentation, queries
+from app.municipalities.models import Municipality
 from app.practices.queries import recent_practices
 from app.taxonomies.models import Lever, Topic
 from app.workshops.models import Module
@@ -30,4 +32,7 @@ def index():
         total=queries.visible_total(),
         recent=recent_practices(6),
         picks=queries.curated_picks(),
+        municipalities=db.session.scalars(
+            select(Municipality).order_by(Municipality.name)).all(),
+        my_municipality=getattr(current_user, "municipality", None),
     )

@@ -2,8 +2,9 @@
 
 import re
 from dataclasses import replace
+from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -29,6 +30,14 @@ def body_sections(body_html: str) -> list[tuple[str, Markup]]:
             for anchor, title in _SECTION.findall(body_html)]
 
 
+def back_to_search() -> str | None:
+    """The search the reader came from (same host, /suche only), for a way back."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host or referrer.path != url_for("search_ui.search"):
+        return None
+    return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+
+
 def _page_context(slug: str) -> dict:
     practice = get_visible_practice_or_404(slug)
     return {
@@ -47,7 +56,8 @@ def detail(slug: str):
     """The entry with its metadata, contact, workshops, reports and similar approaches."""
     context = _page_context(slug)
     similar = similar_practices(slug, viewer=current_user, limit=5)
-    return render_template("practices/detail.html", similar=similar, **context)
+    return render_template("practices/detail.html", similar=similar,
+                           search_url=back_to_search(), **context)
 
 
 @bp.get("/praxis/<slug>/druck")

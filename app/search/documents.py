@@ -87,7 +87,8 @@ def practice_fields(practice: Practice) -> dict[str, str]:
         "title": practice.title,
         "summary": practice.summary,
         "body": plain_text(practice.body),
-        "lessons": f"{lessons_text(practice.body)} {plain_text(reports)}",
+        # Lessons others learned; the entry's own "Stolpersteine" are part of the body.
+        "lessons": plain_text(reports),
         "meta": meta,
     }
 
@@ -112,13 +113,13 @@ def practice_meta(practice: Practice, fields: dict[str, str]) -> DocMeta:
     return replace(meta, digest=digest)
 
 
-def index_document(practice: Practice) -> dict:
+def index_document(practice: Practice, fields: dict[str, str] | None = None) -> dict:
     """The Whoosh document of a published practice."""
-    fields = practice_fields(practice)
+    fields = fields or practice_fields(practice)
     meta = practice_meta(practice, fields)
     return {"slug": practice.slug, "meta": fields["meta"], "title": fields["title"],
             "summary": fields["summary"], "body": fields["body"], "lessons": fields["lessons"],
-            "data": asdict(meta)}
+            "data": dict(vars(meta))}
 
 
 META_FIELDS = frozenset(f.name for f in dataclass_fields(DocMeta))

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from markupsafe import Markup, escape
 
-from app.search.analysis import WORD_RE, normalize, stem, word_forms
+from app.search.analysis import WORD_RE
+from app.search.analysis import word_terms as analysis_terms
 
 WINDOW = 28  # words in a snippet
-MAX_TEXT = 20_000  # characters of an entry's text looked at
+MAX_TEXT = 8_000  # characters of an entry's text looked at
+OPEN, CLOSE = "\x00", "\x01"  # stand-ins for <mark> until the text is escaped
 
 
-@lru_cache(maxsize=100_000)
 def word_terms(word: str) -> frozenset[str]:
     """The index terms of one word as written (its stem and those of its parts)."""
-    return frozenset(stem(form.replace("-", "")) for form in word_forms(normalize(word.lower())))
+    return frozenset(analysis_terms(word.lower()))
 
 
 def _best_window(matches: list[tuple[int, frozenset[str]]], count: int) -> int:
@@ -23,7 +22,7 @@ def _best_window(matches: list[tuple[int, frozenset[str]]], count: int) -> int:
     best_start, best_score = 0, -1
     for position, _terms in matches:
         start = max(0, min(position - 3, count - WINDOW))
-        found = set()
+        found: set[str] = set()
         for other, terms in matches:
             if start <= other < start + WINDOW:
                 found |= terms
@@ -32,18 +31,24 @@ def _best_window(matches: list[tuple[int, frozenset[str]]], count: int) -> int:
     return best_start
 
 
+def _matches(words, terms: set[str]) -> list[tuple[int, frozenset[str]]]:
+    found = []
+    for index, match in enumerate(words):
+        word = match.group()
+        if len(word) > 1:
+            hit = terms.intersection(analysis_terms(word.lower()))
+            if hit:
+                found.append((index, frozenset(hit)))
+    return found
+
+
 def make_snippet(summary: str, body: str, terms: set[str]) -> Markup:
     """The best passage of summary and body for these terms, safe to put into HTML."""
-    text = f"{summary}\n{body}"[:MAX_TEXT]
+    text = f"{summary}\n{body}"[:MAX_TEXT].replace(OPEN, " ").replace(CLOSE, " ")
     words = list(WORD_RE.finditer(text))
     if not words:
         return Markup("")
-    matches = []
-    if terms:
-        for index, match in enumerate(words):
-            found = word_terms(match.group()) & terms
-            if found:
-                matches.append((index, frozenset(found)))
+    matches = _matches(words, terms) if terms else []
     start = _best_window(matches, len(words)) if matches else 0
     end = min(len(words), start + WINDOW)
     marked = {index for index, _ in matches if start <= index < end}
@@ -51,13 +56,10 @@ def make_snippet(summary: str, body: str, terms: set[str]) -> Markup:
     position = words[start].start()
     for index in range(start, end):
         match = words[index]
-        parts.append(str(escape(text[position:match.start()])))
-        word = str(escape(match.group()))
-        parts.append(f"<mark>{word}</mark>" if index in marked else word)
+        parts.append(text[position:match.start()])
+        parts.append(f"{OPEN}{match.group()}{CLOSE}" if index in marked else match.group())
         position = match.end()
-    if end < len(words):
-        parts.append(" …")
-    else:
-        parts.append(str(escape(text[position:])))
-    # Every piece above was escaped; only our own <mark> tags are markup.
-    return Markup(" ".join("".join(parts).split()))  # noqa: S704
+    parts.append(" …" if end < len(words) else text[position:])
+    plain = " ".join("".join(parts).split())
+    html = str(escape(plain)).replace(OPEN, "<mark>").replace(CLOSE, "</mark>")
+    return Markup(html)  # noqa: S704 - escaped above; only our own <mark> tags are markup

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import threading
 import time
@@ -24,16 +25,18 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
 
 from app.search.analysis import (
-    HYPHENS,
-    WORD_RE,
     Lexicon,
     german_analyzer,
+    get_lexicon,
     normalize,
     set_lexicon,
 )
@@ -43,6 +46,7 @@ CURRENT = "CURRENT"
 STATE_FILE = "state.json"
 WORDS_FILE = "words.tsv"
 TEXT_FIELDS = ("title", "summary", "body", "lessons", "meta")
+_PLAIN_WORD = re.compile(r"[^\W\d_]{2,}")
 REFRESH_INTERVAL = 0.05  # seconds between checks whether the index changed
 
 
@@ -105,15 +109,13 @@ class Vocabulary:
     def add_text(self, text: str) -> set[str]:
         """Count the words of a text; return the normalised words seen."""
         seen = set()
-        for match in WORD_RE.finditer(text):
-            for piece in HYPHENS.split(match.group()):
-                if len(piece) < 2 or not piece.isalpha():
-                    continue
-                lower = piece.lower()
-                word = normalize(lower)
-                self.counts[word] += 1
-                self.surfaces.setdefault(word, lower)
-                seen.add(word)
+        counts, surfaces = self.counts, self.surfaces
+        for lower, count in Counter(_PLAIN_WORD.findall(text.lower())).items():
+            word = normalize(lower)
+            counts[word] += count
+            if word not in surfaces:
+                surfaces[word] = lower
+            seen.add(word)
         return seen
 
     def dump(self) -> str:
@@ -140,7 +142,9 @@ class View:
     public_ids: frozenset[int]
     vocabulary: Vocabulary
     key: tuple
+    lengths: dict[str, np.ndarray] = field(default_factory=dict)
     cache: dict = field(default_factory=dict)
+    engine: object | None = None
 
     def cached(self, key, compute):
         """A value computed once per index state (bounded)."""
@@ -162,8 +166,9 @@ class IndexStore:
         self._index: tuple[str, whoosh_index.Index] | None = None
         self._view: View | None = None
         self._checked = 0.0
-        self._segment_metas: dict[str, list[DocMeta | None]] = {}
+        self._segment_data: dict[str, tuple] = {}
         self._words: tuple[str, float, Vocabulary] | None = None
+        self.lexicon: Lexicon | None = None
 
     # generations
 
@@ -227,10 +232,13 @@ class IndexStore:
         mtime = path.stat().st_mtime_ns
         cached = self._words
         if cached and cached[0] == name and cached[1] == mtime:
+            if get_lexicon() is not self.lexicon:  # several index folders in one process
+                set_lexicon(self.lexicon)
             return cached[2]
         vocabulary = Vocabulary.load(path.read_text(encoding="utf-8"))
         self._words = (name, mtime, vocabulary)
-        set_lexicon(Lexicon.build(vocabulary.counts))
+        self.lexicon = Lexicon.build(vocabulary.counts)
+        set_lexicon(self.lexicon)
         return vocabulary
 
     def write_vocabulary(self, vocabulary: Vocabulary, name: str | None = None) -> None:
@@ -238,6 +246,7 @@ class IndexStore:
         path = self.folder(name) / WORDS_FILE
         write_atomically(path, vocabulary.dump())
         self._words = (name, path.stat().st_mtime_ns, vocabulary)
+        self.lexicon = get_lexicon()
 
     # searching
 
@@ -254,9 +263,10 @@ class IndexStore:
             generation = index.latest_generation()
             key = (name, generation, id(vocabulary))
             if view is None or view.key != key:
-                reuse = view.searcher.reader() if view and view.key[0] == name else None
-                reader = index.reader(reuse=reuse) if reuse else index.reader()
-                searcher = Searcher(reader, fromindex=index)
+                # A fresh reader: Whoosh's reader reuse keeps stale deletions and segments.
+                # Opening is cheap; our per-segment data is cached by segment id. The old
+                # searcher is left to the garbage collector, as other threads may still use it.
+                searcher = Searcher(index.reader(), fromindex=index)
                 view = self._make_view(searcher, vocabulary, key)
                 self._view = view
             self._checked = now
@@ -268,26 +278,52 @@ class IndexStore:
 
     def _make_view(self, searcher: Searcher, vocabulary: Vocabulary, key: tuple) -> View:
         metas: list[DocMeta | None] = []
+        lengths: dict[str, list[np.ndarray]] = {name: [] for name in TEXT_FIELDS}
         live = set()
         seen_segments = set()
         for reader, offset in searcher.reader().leaf_readers():
             segment = reader.segment()
             segment_key = segment.segment_id() if segment is not None else f"empty-{offset}"
             seen_segments.add(segment_key)
-            segment_metas = self._segment_metas.get(segment_key)
-            if segment_metas is None:
-                segment_metas = [meta_from_stored(reader.stored_fields(n))
-                                 for n in range(reader.doc_count_all())]
-                self._segment_metas[segment_key] = segment_metas
+            cached = self._segment_data.get(segment_key)
+            if cached is None:
+                cached = self._segment_data[segment_key] = _segment_data(reader)
+            segment_metas, segment_lengths = cached
             metas.extend(segment_metas)
-            for number, meta in enumerate(segment_metas):
-                if meta is not None and not reader.is_deleted(number):
-                    live.add(offset + number)
-        for stale in set(self._segment_metas) - seen_segments:
-            del self._segment_metas[stale]
+            for name in TEXT_FIELDS:
+                lengths[name].append(segment_lengths[name])
+            deleted = reader.has_deletions()
+            live.update(offset + number for number, meta in enumerate(segment_metas)
+                        if meta is not None and not (deleted and reader.is_deleted(number)))
+        for stale in set(self._segment_data) - seen_segments:
+            del self._segment_data[stale]
         public = frozenset(n for n in live if not metas[n].members_only)
         return View(searcher=searcher, metas=metas, all_ids=frozenset(live), public_ids=public,
-                    vocabulary=vocabulary, key=key)
+                    vocabulary=vocabulary, key=key,
+                    lengths={name: np.concatenate(parts) if parts else np.zeros(0, np.float32)
+                             for name, parts in lengths.items()})
+
+
+_LENGTH_TABLE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
+
+
+def _segment_data(reader) -> tuple[list[DocMeta | None], dict[str, np.ndarray]]:
+    """Per-document data and field lengths of one segment (segments never change)."""
+    count = reader.doc_count_all()
+    metas = [meta_from_stored(reader.stored_fields(n)) for n in range(count)]
+    lengths = {}
+    for name in TEXT_FIELDS:
+        column = None
+        perdoc = getattr(reader, "_perdoc", None)
+        if perdoc is not None and hasattr(perdoc, "_cached_reader"):
+            column = perdoc._cached_reader(_lenfield(name), LENGTHS_COLUMN)
+        if column is not None:
+            codes = np.fromiter((column[n] for n in range(count)), dtype=np.uint8, count=count)
+            lengths[name] = _LENGTH_TABLE[codes]
+        else:
+            lengths[name] = np.array([reader.doc_field_length(n, name, 0) or 0
+                                      for n in range(count)], dtype=np.float32)
+    return metas, lengths
 
 
 _stores: dict[str, IndexStore] = {}

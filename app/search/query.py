@@ -194,8 +194,11 @@ class QueryBuilder:
             options += self._fuzzy(norm, concept)
         options = [o for o in options if o is not None]
         if len(atoms) >= 2 and not self._matches_any(options):
-            # No entry has the whole compound: its longer parts alone, weakly.
-            options = [self.any_field(a, LONE_PART_WEIGHT) for a in atoms if len(a) >= 4]
+            # No entry has the whole compound: any of its pieces ("Bio-Lebensmittel") or
+            # longer parts ("Leitbild|prozess"), weakly.
+            pieces = [stem(p) for p in HYPHENS.split(norm) if len(p) >= 3]
+            alone = pieces if len(pieces) > 1 else [a for a in atoms if len(a) >= 4]
+            options = [self.any_field(a, LONE_PART_WEIGHT) for a in dict.fromkeys(alone)]
             options = [o for o in options if o is not None]
         if options:
             concept.query = options[0] if len(options) == 1 else wq.Or(options)
@@ -203,7 +206,10 @@ class QueryBuilder:
 
     def _matches_any(self, options: list[wq.Query]) -> bool:
         """Whether any of these queries finds at least one entry."""
-        return any(next(iter(o.docs(self.searcher)), None) is not None for o in options)
+        from app.search.engine import engine_for
+
+        engine = engine_for(self.view)
+        return any(engine.evaluate(o)[0].any() for o in options)
 
     def _parts(self, atoms: list[str], concept: Concept) -> wq.Query | None:
         """All parts of a compound, each also as its synonyms ("PV-Pflicht")."""
@@ -236,6 +242,8 @@ class QueryBuilder:
         options = []
         for candidate, distance, _ in found[:MAX_FUZZY]:
             term = stem(candidate)
+            if concept.correction is None and counts[candidate]:
+                concept.correction = self.view.vocabulary.surfaces.get(candidate, candidate)
             if term in concept.terms:
                 continue
             weight = FUZZY_WEIGHTS.get(int(distance), 0.3)
@@ -244,8 +252,6 @@ class QueryBuilder:
                 options.append(self.all_of(expression, weight * SYNONYM_WEIGHT))
                 concept.terms.update(expression)
             concept.terms.add(term)
-            if concept.correction is None and counts[candidate]:
-                concept.correction = self.view.vocabulary.surfaces.get(candidate, candidate)
         return options
 
     def phrase(self, text: str) -> tuple[wq.Query | None, set[str]]:

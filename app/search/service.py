@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import numpy as np
 from flask import current_app
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -18,7 +18,8 @@ from app.extensions import db
 from app.municipalities.models import SIZE_CLASSES, Municipality
 from app.permissions import can_see_members_only
 from app.practices.models import STATUSES, Practice
-from app.search.documents import DocMeta, plain_text
+from app.search.documents import plain_text
+from app.search.engine import engine_for
 from app.search.highlight import make_snippet
 from app.search.index import View
 from app.search.query import MAX_QUERY_CHARS, ParsedQuery, parse_query
@@ -128,6 +129,8 @@ def _one_int(args: MultiDict, name: str, default: int | None, low: int, high: in
 
 
 def _choices(values: list[str], name: str, allowed) -> list[str]:
+    if values and callable(allowed):
+        allowed = allowed()
     for value in values:
         if value not in allowed:
             raise SearchArgumentError(_("Unbekannter Wert für %(name)s: %(value)s",
@@ -165,8 +168,8 @@ def parse_search_args(args: MultiDict) -> SearchRequest:
         raise SearchArgumentError(_("Unbekannte Sortierung: %(value)s", value=sort[:40]))
     request = SearchRequest(
         q=q.strip(),
-        levers=_choices(_values(args, "lever"), "lever", _known(Lever.slug)),
-        topics=_choices(_values(args, "topic"), "topic", _known(Topic.slug)),
+        levers=_choices(_values(args, "lever"), "lever", lambda: _known(Lever.slug)),
+        topics=_choices(_values(args, "topic"), "topic", lambda: _known(Topic.slug)),
         modules=_ints(_values(args, "module"), "module", 0, 99),
         statuses=_choices(_values(args, "status"), "status", STATUSES),
         municipalities=_slugs(_values(args, "municipality"), "municipality"),
@@ -180,8 +183,8 @@ def parse_search_args(args: MultiDict) -> SearchRequest:
         per_page=_one_int(args, "per_page", 20, 1, MAX_PER_PAGE),
         like_municipality=(_slugs(_values(args, "like"), "like") or [None])[0],
     )
-    known_modules = set(db.session.scalars(select(Module.number)))
-    _choices([str(m) for m in request.modules], "module", {str(m) for m in known_modules})
+    _choices([str(m) for m in request.modules], "module",
+             lambda: {str(m) for m in db.session.scalars(select(Module.number))})
     if (request.population_min is not None and request.population_max is not None
             and request.population_min > request.population_max):
         raise SearchArgumentError(_("Die Mindesteinwohnerzahl ist größer als die höchste."))
@@ -197,51 +200,30 @@ def _filter_key(request: SearchRequest, members: bool) -> tuple:
             tuple(request.size_classes), request.population_min, request.population_max)
 
 
-def _accepts(meta: DocMeta, request: SearchRequest) -> bool:
-    """Whether an entry passes the request's filters (OR within, AND across fields)."""
-    checks = (
-        (request.levers, lambda: set(request.levers) & set(meta.levers)),
-        (request.topics, lambda: set(request.topics) & set(meta.topics)),
-        (request.modules, lambda: set(request.modules) & set(meta.modules)),
-        (request.sdgs, lambda: set(request.sdgs) & set(meta.sdgs)),
-        (request.statuses, lambda: meta.status in request.statuses),
-        (request.municipalities, lambda: meta.municipality in request.municipalities),
-        (request.size_classes, lambda: meta.size_class in request.size_classes),
-    )
-    if not all(check() for values, check in checks if values):
-        return False
-    if request.population_min is not None and (meta.population or 0) < request.population_min:
-        return False
-    return not (request.population_max is not None
-                and (meta.population is None or meta.population > request.population_max))
-
-
-def allowed_ids(view: View, request: SearchRequest, members: bool) -> frozenset[int]:
-    """The entries this viewer may see that pass the filters; cached per index state."""
-    def compute() -> frozenset[int]:
-        base = view.all_ids if members else view.public_ids
-        key = _filter_key(request, members)
-        if not any(key[1:]) and key[-2:] == (None, None):
-            return base
-        return frozenset(n for n in base if _accepts(view.metas[n], request))
+def allowed_mask(view: View, request: SearchRequest, members: bool) -> np.ndarray:
+    """Entries this viewer may see that pass the filters (OR within, AND across fields)."""
+    def compute() -> np.ndarray:
+        columns = engine_for(view).columns
+        mask = columns.live if members else columns.public
+        for name, values in (("lever", request.levers), ("topic", request.topics),
+                             ("module", request.modules), ("status", request.statuses),
+                             ("municipality", request.municipalities), ("sdg", request.sdgs),
+                             ("size_class", request.size_classes)):
+            if values:
+                mask = mask & columns.any_of(name, values)
+        if request.population_min is not None:
+            mask = mask & (columns.population >= request.population_min)
+        if request.population_max is not None:
+            mask = mask & (columns.population >= 0) & (columns.population
+                                                       <= request.population_max)
+        return mask
     return view.cached(("allowed", _filter_key(request, members)), compute)
 
 
-def count_facets(view: View, ids) -> dict[str, dict[str, int]]:
+def count_facets(view: View, ids: np.ndarray) -> dict[str, dict[str, int]]:
     """Facet counts over the matching entries the viewer may see."""
-    counters = {name: Counter() for name in FACETS}
-    metas = view.metas
-    for number in ids:
-        meta = metas[number]
-        counters["lever"].update(meta.levers)
-        counters["topic"].update(meta.topics)
-        counters["module"].update(str(m) for m in meta.modules)
-        counters["sdg"].update(str(s) for s in meta.sdgs)
-        counters["status"][meta.status] += 1
-        counters["municipality"][meta.municipality] += 1
-        if meta.size_class:
-            counters["size_class"][meta.size_class] += 1
-    return {name: dict(counter.most_common()) for name, counter in counters.items()}
+    columns = engine_for(view).columns
+    return {name: columns.counts(name, ids) for name in FACETS}
 
 
 # Running the query
@@ -253,87 +235,102 @@ def _store():
     return store_for_app(current_app)
 
 
-def _run(view: View, parsed: ParsedQuery, mode: str, allowed: frozenset[int],
-         scored: bool) -> list[tuple[float, int]]:
-    """Matches of one mode among the allowed entries, best first when scored."""
-    query = parsed.build(mode)
-    if scored:
-        return [(s, n) for s, n in view.searcher.search(query, limit=None).top_n if n in allowed]
-    return [(0.0, n) for n in view.searcher.docs_for_query(query) if n in allowed]
+@dataclass
+class Matches:
+    """Matching docnums with their scores (aligned arrays)."""
+
+    ids: np.ndarray
+    scores: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ids)
 
 
-def _supplement(strict: list[tuple[float, int]],
-                loose: list[tuple[float, int]]) -> list[tuple[float, int]]:
+def _run(view: View, parsed: ParsedQuery, mode: str, allowed: np.ndarray,
+         memo: dict) -> Matches:
+    """Matches of one mode among the allowed entries."""
+    mask, scores = engine_for(view).evaluate(parsed.build(mode), memo)
+    ids = np.flatnonzero(mask & allowed)
+    return Matches(ids=ids, scores=scores[ids])
+
+
+def _supplement(strict: Matches, loose: Matches) -> Matches:
     """Entries matching only some words, ranked below every entry matching all of them."""
-    seen = {n for _, n in strict}
-    extra = [(s, n) for s, n in loose if n not in seen]
-    if not extra:
+    extra = ~np.isin(loose.ids, strict.ids)
+    if not extra.any():
         return strict
-    floor = min(s for s, _ in strict) * 0.5 / max(s for s, _ in extra)
-    return strict + [(s * floor, n) for s, n in extra]
+    extra_scores = loose.scores[extra]
+    floor = float(strict.scores.min()) * 0.5 / max(float(extra_scores.max()), 1e-9)
+    return Matches(ids=np.concatenate([strict.ids, loose.ids[extra]]),
+                   scores=np.concatenate([strict.scores, extra_scores * floor]))
 
 
-def _match(view: View, parsed: ParsedQuery, allowed: frozenset[int],
-           scored: bool) -> tuple[list[tuple[float, int]], str | None]:
+def _match(view: View, parsed: ParsedQuery, allowed: np.ndarray,
+           scored: bool) -> tuple[Matches, str | None]:
     """AND first; if it finds nothing, looser modes. Few AND hits are followed by partial ones."""
     modes = parsed.modes()
+    memo: dict = {}  # the modes share their words' subqueries
     for mode in modes:
-        matches = _run(view, parsed, mode, allowed, scored)
-        if not matches:
+        matches = _run(view, parsed, mode, allowed, memo)
+        if not len(matches):
             continue
         if mode != "and":
             return matches, _("Kein Eintrag enthält alle Suchbegriffe. Angezeigt werden "
                               "Einträge, die einige der Begriffe enthalten.")
         if scored and len(matches) < SUPPLEMENT_BELOW and len(modes) > 1:
-            matches = _supplement(matches, _run(view, parsed, modes[-1], allowed, scored))
+            matches = _supplement(matches, _run(view, parsed, modes[-1], allowed, memo))
         return matches, None
-    return [], None
+    return Matches(ids=np.zeros(0, dtype=np.int64), scores=np.zeros(0, dtype=np.float32)), None
 
 
-def _similarity(meta: DocMeta, like: Municipality | None) -> int | None:
+def _similarity(view: View, ids: np.ndarray, like: Municipality | None) -> np.ndarray | None:
+    """0–3 per entry: same size class, same district, same region as the given municipality."""
     if like is None:
         return None
-    return sum((
-        bool(like.size_class) and meta.size_class == like.size_class,
-        bool(like.district) and meta.district == like.district,
-        bool(like.region) and meta.region == like.region,
-    ))
+    columns = engine_for(view).columns
+    total = np.zeros(len(ids), dtype=np.int64)
+    for name, value in (("size_class", like.size_class), ("district", like.district),
+                        ("region", like.region)):
+        if value and value in columns.labels[name]:
+            total += columns.single[name][ids] == columns.labels[name].index(value)
+    return total
 
 
-def _order(view: View, matches: list[tuple[float, int]], sort: str,
-           like: Municipality | None) -> list[tuple[float, int]]:
-    """Sort matches by relevance (with the "like mine" bonus), newest or title."""
-    metas = view.metas
+def _order(view: View, matches: Matches, sort: str, like: Municipality | None) -> np.ndarray:
+    """Positions into matches, sorted by relevance (with "like mine"), newest or title."""
+    columns = engine_for(view).columns
+    ids = matches.ids
+    similarity = _similarity(view, ids, like)
     if sort == "relevance":
-        if like is not None:
-            return sorted(matches, key=lambda m: -m[0] * (
-                1 + LIKE_BONUS * _similarity(metas[m[1]], like)))
-        return matches
+        scores = matches.scores * (1 + LIKE_BONUS * similarity) if like is not None \
+            else matches.scores
+        return np.lexsort((ids, -scores))
     if sort == "title":
-        return sorted(matches, key=lambda m: (metas[m[1]].title_key, m[1]))
-    if like is not None:
-        return sorted(matches, key=lambda m: (-_similarity(metas[m[1]], like),
-                                              -metas[m[1]].published, m[1]))
-    return sorted(matches, key=lambda m: (-metas[m[1]].published, m[1]))
+        return np.argsort(columns.title_rank[ids], kind="stable")
+    keys = [ids, -columns.published[ids]]
+    if similarity is not None:
+        keys.append(-similarity)
+    return np.lexsort(keys)
 
 
-def _hits(view: View, page: list[tuple[float, int]], parsed: ParsedQuery | None,
+def _hits(view: View, numbers: list[int], scores: list[float], parsed: ParsedQuery | None,
           like: Municipality | None, members: bool) -> list[SearchHit]:
     """Build the hits of one page; text comes from the database (the index stores none)."""
-    metas = [view.metas[n] for _, n in page]
-    slugs = [m.slug for m in metas]
-    if not slugs:
+    metas = [view.metas[n] for n in numbers]
+    if not metas:
         return []
-    condition = Practice.slug.in_(slugs) & (Practice.publication == "published")
-    if not members:
-        condition &= Practice.visibility == "public"
+    # Only the slug in SQL, so that the unique slug index is used; visibility checked below.
     rows = {row.slug: row for row in db.session.execute(
         select(Practice.slug, Practice.title, Practice.summary, Practice.body,
-               Practice.published_at, Municipality.name.label("municipality"))
-        .join(Municipality, Practice.municipality_id == Municipality.id).where(condition))}
+               Practice.published_at, Practice.publication, Practice.visibility,
+               Municipality.name.label("municipality"))
+        .join(Municipality, Practice.municipality_id == Municipality.id)
+        .where(Practice.slug.in_([m.slug for m in metas])))
+        if row.publication == "published" and (members or row.visibility == "public")}
     terms = parsed.terms if parsed else set()
+    similarity = _similarity(view, np.array(numbers, dtype=np.int64), like)
     hits = []
-    for (score, _number), meta in zip(page, metas, strict=True):
+    for position, (score, meta) in enumerate(zip(scores, metas, strict=True)):
         row = rows.get(meta.slug)
         if row is None:  # changed in the database since it was indexed
             continue
@@ -343,29 +340,28 @@ def _hits(view: View, page: list[tuple[float, int]], parsed: ParsedQuery | None,
             population=meta.population, size_class=meta.size_class, levers=list(meta.levers),
             topics=list(meta.topics), modules=list(meta.modules), sdgs=list(meta.sdgs),
             snippet=make_snippet(row.summary, plain_text(row.body), terms),
-            url=f"/praxis/{meta.slug}", published_at=row.published_at, score=round(score, 4),
-            similarity=_similarity(meta, like),
+            url=f"/praxis/{meta.slug}", published_at=row.published_at,
+            score=round(float(score), 4),
+            similarity=int(similarity[position]) if similarity is not None else None,
         ))
     return hits
 
 
-def _suggestion(view: View, parsed: ParsedQuery, allowed: frozenset[int], q: str) -> str | None:
+def _suggestion(view: View, parsed: ParsedQuery, allowed: np.ndarray, q: str) -> str | None:
     """"Meinten Sie …": the query with unknown words replaced by close known ones."""
     corrected = q
-    changed = False
     for concept in parsed.concepts:
         if concept.correction and concept.correction != concept.norm:
-            corrected = re.sub(re.escape(concept.text), _match_case(concept.text,
-                               concept.correction), corrected, count=1)
-            changed = True
-    if not changed or corrected.lower() == q.lower():
+            replacement = _match_case(concept.text, concept.correction)
+            corrected = corrected.replace(concept.text, replacement, 1)
+    if corrected.lower() == q.lower():
         return None
     check = parse_query(corrected, view)
-    # Offered only if the corrected query finds entries this viewer may see.
-    if check.empty or not any(n in allowed for n in view.searcher.docs_for_query(
-            check.build("and"))):
+    if check.empty:
         return None
-    return corrected
+    # Offered only if the corrected query finds entries this viewer may see.
+    mask, _scores = engine_for(view).evaluate(check.build("and"))
+    return corrected if (mask & allowed).any() else None
 
 
 def _match_case(original: str, word: str) -> str:
@@ -393,26 +389,28 @@ def _search(view: View, request: SearchRequest, viewer) -> SearchResult:
 
     catch_up()
     members = can_see_members_only(viewer)
-    allowed = allowed_ids(view, request, members)
+    allowed = allowed_mask(view, request, members)
     sort = request.effective_sort
     like = _like(request.like_municipality)
     parsed = parse_query(request.q, view) if request.q.strip() else None
     notice = suggestion = None
     if parsed is None or parsed.empty:
-        matches = [(0.0, n) for n in allowed]
+        ids = np.flatnonzero(allowed)
+        matches = Matches(ids=ids, scores=np.zeros(len(ids), dtype=np.float32))
         sort = "newest" if sort == "relevance" else sort
     else:
         matches, notice = _match(view, parsed, allowed, scored=sort == "relevance")
         suggestion = _suggestion(view, parsed, allowed, request.q)
         if parsed.truncated:
             notice = _("Nur die ersten Suchbegriffe wurden berücksichtigt.")
-    ordered = _order(view, matches, sort, like)
+    order = _order(view, matches, sort, like)
     start = (request.page - 1) * request.per_page
-    page = ordered[start:start + request.per_page]
+    page = order[start:start + request.per_page]
     return SearchResult(
         total=len(matches), page=request.page, per_page=request.per_page,
-        hits=_hits(view, page, parsed, like, members),
-        facets=count_facets(view, (n for _, n in matches)),
+        hits=_hits(view, [int(n) for n in matches.ids[page]],
+                   [float(s) for s in matches.scores[page]], parsed, like, members),
+        facets=count_facets(view, matches.ids),
         suggestion=suggestion, notice=notice,
     )
 
@@ -429,11 +427,13 @@ def similar_practices(slug: str, viewer=None, limit: int = 5) -> list[SearchHit]
     query = similar_query(view, practice)
     if query is None:
         return []
-    allowed = view.all_ids if members else view.public_ids
-    results = view.searcher.search(query, limit=limit * 3 + 5)
-    page = [(s, n) for s, n in results.top_n
-            if n in allowed and view.metas[n].slug != slug][:limit]
-    return _hits(view, page, None, None, members)
+    engine = engine_for(view)
+    mask, scores = engine.evaluate(query)
+    mask &= engine.columns.live if members else engine.columns.public
+    ids = [n for n in np.flatnonzero(mask) if view.metas[n].slug != slug]
+    ids.sort(key=lambda n: -scores[n])
+    top = ids[:limit]
+    return _hits(view, top, [float(scores[n]) for n in top], None, None, members)
 
 
 def facet_labels() -> dict[str, dict[str, str]]:

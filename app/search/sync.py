@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 BATCH = 2000
 HOLE_TIMEOUT = 600.0  # seconds a skipped sequence number is waited for (PostgreSQL gaps)
 LOCK_TIMEOUT = 30.0
+REINDEX_MEMORY_MB = 1024  # posting pool of a rebuild; larger pools avoid sorting on disk
 
 
 def pending_query(state: SyncState):
@@ -56,26 +57,26 @@ def advance(state: SyncState, seqs: list[int]) -> SyncState:
     return SyncState(seq=top, holes=holes)
 
 
-def add_words(vocabulary: Vocabulary, practices) -> None:
-    """Grow the corpus vocabulary (and so the splitting dictionary) by these entries."""
+def add_words(vocabulary: Vocabulary, texts) -> None:
+    """Grow the corpus vocabulary (and so the splitting dictionary) by these texts."""
     words: set[str] = set()
-    for practice in practices:
-        for text in practice_fields(practice).values():
-            words |= vocabulary.add_text(text)
+    for text in texts:
+        words |= vocabulary.add_text(text)
     get_lexicon().add(words)
+
 
 
 def apply_batch(store: IndexStore, session: Session, writer, rows) -> None:
     """Replace or remove the documents of the practices named by outbox rows."""
     slugs = list(dict.fromkeys(slug for _, slug in rows))
     practices = load_practices(session, slugs)
-    published = [p for p in practices.values() if p.is_published]
-    add_words(store.vocabulary(), published)
+    fields = {slug: practice_fields(p) for slug, p in practices.items() if p.is_published}
+    add_words(store.vocabulary(), (text for slug in fields for text in (
+        practices[slug].title, practices[slug].summary, practices[slug].body)))
     for slug in slugs:
         writer.delete_by_term("slug", slug)
-        practice = practices.get(slug)
-        if practice is not None and practice.is_published:
-            writer.add_document(**index_document(practice))
+        if slug in fields:
+            writer.add_document(**index_document(practices[slug], fields[slug]))
 
 
 def fsync_folder(folder) -> None:
@@ -109,7 +110,7 @@ def _drain_locked(store: IndexStore, session: Session, blocking: bool) -> int:
             return total
         index = store.open_index(name)
         try:
-            writer = index.writer(timeout=LOCK_TIMEOUT if blocking else 0.0)
+            writer = index.writer(timeout=LOCK_TIMEOUT if blocking else 0.0, limitmb=256)
         except LockError:
             if blocking:
                 raise
@@ -136,14 +137,14 @@ def reindex(store: IndexStore, session: Session, progress=None) -> int:
     slugs = list(session.scalars(
         select(Practice.slug).where(Practice.publication == "published").order_by(Practice.id)))
     vocabulary = Vocabulary()
-    for offset in range(0, len(slugs), 500):
-        add_words(vocabulary, load_practices(session, slugs[offset:offset + 500]).values())
-        session.expunge_all()
+    texts = session.execute(select(Practice.title, Practice.summary, Practice.body).where(
+        Practice.publication == "published")).yield_per(1000)
+    add_words(vocabulary, (text for row in texts for text in row))
     name = store.create_generation(SyncState(seq=start))
     store.write_vocabulary(vocabulary, name)
     set_lexicon(Lexicon.build(vocabulary.counts))  # the splitting dictionary for the build
     index = store.open_index(name)
-    writer = index.writer(limitmb=256)
+    writer = index.writer(limitmb=REINDEX_MEMORY_MB)
     try:
         for offset in range(0, len(slugs), 500):
             for practice in load_practices(session, slugs[offset:offset + 500]).values():
@@ -151,7 +152,7 @@ def reindex(store: IndexStore, session: Session, progress=None) -> int:
             session.expunge_all()
             if progress:
                 progress(min(offset + 500, len(slugs)), len(slugs))
-        writer.commit(optimize=True)
+        writer.commit()
     except BaseException:
         writer.cancel()
         raise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -16,12 +17,16 @@ from app.search import SearchArgumentError, parse_search_args, search_practices
 bp = Blueprint("search_ui", __name__)
 
 FACET_FIELDS = ("lever", "topic", "module", "status", "size_class", "municipality", "sdg")
+PARAMS = {"q", "sort", "page", "per_page", "population_min", "population_max", "like",
+          *FACET_FIELDS}
+SHOWN_QUERY_CHARS = 1000
 SORTS = (("relevance", "Relevanz"), ("newest", "Neueste zuerst"), ("title", "Titel (A–Z)"))
 
 
 def _clean_args(args: MultiDict) -> MultiDict:
-    """The query arguments without empty values."""
-    return MultiDict([(key, value) for key, value in args.items(multi=True) if value.strip()])
+    """The known query arguments without empty values (unknown ones never reach url_for)."""
+    return MultiDict([(key, value) for key, value in args.items(multi=True)
+                      if key in PARAMS and value.strip()])
 
 
 def _default_like(args: MultiDict) -> MultiDict:
@@ -101,23 +106,15 @@ def similarity_parts(like: Municipality, other: Municipality | None) -> list[str
     if other is None:
         return []
     if other.id == like.id:
-        return ["dieselbe Kommune"]
+        return [_("dieselbe Kommune")]
     parts = []
     if like.size_class and like.size_class == other.size_class:
-        parts.append("ähnliche Größe")
+        parts.append(_("ähnliche Größe"))
     if like.district and like.district == other.district:
-        parts.append("gleicher Landkreis")
+        parts.append(_("gleicher Landkreis"))
     if like.region and like.region == other.region:
-        parts.append("gleicher Regierungsbezirk")
+        parts.append(_("gleicher Regierungsbezirk"))
     return parts
-
-
-def _municipalities_by_slug(slugs) -> dict[str, Municipality]:
-    slugs = {slug for slug in slugs if slug}
-    if not slugs:
-        return {}
-    rows = db.session.scalars(select(Municipality).where(Municipality.slug.in_(slugs)))
-    return {row.slug: row for row in rows}
 
 
 @bp.get("/suche")
@@ -130,17 +127,13 @@ def search():
         result = search_practices(search_request, viewer=current_user)
     except SearchArgumentError as exc:
         error = exc.message
-    all_municipalities = db.session.scalars(select(Municipality).order_by(Municipality.name)).all()
-    like = next((m for m in all_municipalities if m.slug == args.get("like")), None)
-    hit_municipalities = _municipalities_by_slug(
-        [*(hit.municipality_slug for hit in (result.hits if result else [])),
-         *args.getlist("municipality"), *((result.facets.get("municipality") or {})
-                                         if result else {})])
-    facets = _facet_lists(result, args) if result else {}
+    municipalities = db.session.scalars(select(Municipality).order_by(Municipality.name)).all()
+    by_slug = {municipality.slug: municipality for municipality in municipalities}
     return render_template(
         "search/search.html",
-        args=args, q=args.get("q", ""), error=error, result=result, req=search_request,
-        urls=SearchUrls(args), facets=facets, sorts=SORTS, like=like,
-        all_municipalities=all_municipalities, hit_municipalities=hit_municipalities,
-        similarity_parts=similarity_parts,
+        args=args, q=args.get("q", "")[:SHOWN_QUERY_CHARS], error=error, result=result,
+        req=search_request, urls=SearchUrls(args), sorts=SORTS,
+        facets=_facet_lists(result, args) if result else {},
+        like=by_slug.get(args.get("like", "")), all_municipalities=municipalities,
+        hit_municipalities=by_slug, similarity_parts=similarity_parts,
     ), (400 if error else 200)

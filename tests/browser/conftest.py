@@ -37,10 +37,12 @@ class LiveSite:
     module: int
     workshop: str
     query: str
+    member_email: str = "mitglied@example.org"
+    member_password: str = "ein sehr langes Testpasswort"
 
 
 def _examples() -> dict:
-    """Pick a public entry with a workshop, and a word from its title to search for."""
+    """Pick a public entry with workshop and contact, and a word of its title to search for."""
     from sqlalchemy import select
 
     from app.extensions import db
@@ -49,7 +51,8 @@ def _examples() -> dict:
     practices = db.session.scalars(
         select(Practice).where(Practice.visibility == "public").order_by(Practice.slug)).all()
     assert practices, "no public demo entries in practices/"
-    practice = next((p for p in practices if p.workshops and p.modules), practices[0])
+    practice = next((p for p in practices if p.workshops and p.modules and p.contact_email),
+                    practices[0])
     word = max(practice.title.split(), key=len).strip(",.:;–")
     return {
         "practice": practice.slug, "municipality": practice.municipality.slug,
@@ -57,6 +60,23 @@ def _examples() -> dict:
         "workshop": practice.workshops[0].slug if practice.workshops else "2019-08-18-auftakt",
         "query": word,
     }
+
+
+def _create_member(email: str, password: str, municipality_slug: str) -> None:
+    """A signed-in reader from the example entry's municipality."""
+    from sqlalchemy import select
+    from werkzeug.security import generate_password_hash
+
+    from app.accounts.models import User
+    from app.extensions import db
+    from app.municipalities.models import Municipality
+
+    municipality = db.session.scalar(
+        select(Municipality).where(Municipality.slug == municipality_slug))
+    db.session.add(User(email=email, name="Maria Mitglied", role="member",
+                        password_hash=generate_password_hash(password, method="scrypt"),
+                        municipality=municipality))
+    db.session.commit()
 
 
 @pytest.fixture(scope="session")
@@ -75,6 +95,7 @@ def live_server(tmp_path_factory, databases):
         assert report.ok, [str(error) for error in report.errors]
         search.apply_pending_changes()
         examples = _examples()
+        _create_member(LiveSite.member_email, LiveSite.member_password, examples["municipality"])
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -111,13 +132,20 @@ def axe_source() -> str:
 
 
 class PageWatcher:
-    """Blocks and records every request that would leave 127.0.0.1."""
+    """Blocks and records requests that would leave 127.0.0.1, script errors, CSP reports."""
 
     def __init__(self, page, axe_source: str):
         self.page = page
         self.axe_source = axe_source
         self.foreign: list[str] = []
+        self.errors: list[str] = []
         page.route("**/*", self._route)
+        page.on("pageerror", lambda error: self.errors.append(f"JavaScript: {error}"))
+        page.on("console", self._console)
+
+    def _console(self, message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.errors.append(f"CSP: {message.text}")
 
     def _route(self, route):
         url = route.request.url
@@ -153,9 +181,11 @@ def open_page(browser, axe_source, live_server):
 
     yield open_
     foreign = [url for _context, watcher in made for url in watcher.foreign]
+    errors = [error for _context, watcher in made for error in watcher.errors]
     for context, _watcher in made:
         context.close()
     assert not foreign, f"Anfragen an fremde Hosts: {foreign}"
+    assert not errors, "Fehler im Browser:\n" + "\n".join(errors)
 
 
 def run_axe(page) -> list[dict]:

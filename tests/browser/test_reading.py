@@ -83,8 +83,6 @@ def test_journey_search_filter_open_print(open_page, live_server):
     assert not page.locator(".site-header").is_visible()
     assert not page.locator(".site-footer").is_visible()
     assert page.locator(".facts").first.is_visible()
-    pdf = page.pdf(format="A4")
-    assert pdf.startswith(b"%PDF")
 
 
 def test_keyboard_skip_link_search_field_enter_and_visible_focus(open_page, live_server):
@@ -134,3 +132,26 @@ def test_print_view_fits_on_a_few_a4_pages(open_page, live_server):
     pdf = page.pdf(format="A4", prefer_css_page_size=True)
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
     assert 1 <= pages <= 4, pages
+
+
+def test_signed_in_member_sees_contact_details_and_like_mine(open_page, live_server):
+    page = open_page(PHONE)
+    page.goto(f"{live_server.url}/konto/anmelden")
+    page.get_by_label("E-Mail-Adresse").fill(live_server.member_email)
+    page.get_by_label("Passwort").fill(live_server.member_password)
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("button", name="Abmelden").count() == 1
+
+    page.goto(f"{live_server.url}/praxis/{live_server.practice}")
+    assert page.get_by_text("Kontaktdaten sehen angemeldete Mitglieder").count() == 0
+    assert page.locator(".contact-details a[href^='mailto:']").count() == 1
+    violations = run_axe(page)
+    assert not violations, format_violations(violations)
+
+    page.goto(f"{live_server.url}/suche?q={live_server.query}")
+    assert page.locator("#wie-meine option:checked").get_attribute("value") == (
+        live_server.municipality)
+    assert page.locator(".similarity").count() >= 1
+    violations = run_axe(page)
+    assert not violations, format_violations(violations)

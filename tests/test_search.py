@@ -1,0 +1,247 @@
+"""German search: analysis, ranking cases, visibility, hostile input; real index in tmp."""
+
+import pickle
+import sys
+import time
+
+import pytest
+from werkzeug.datastructures import MultiDict
+
+from app import search
+from app.search import SearchArgumentError, SearchRequest, parse_search_args, search_practices
+from app.search.analysis import Lexicon, german_analyzer, german_analyzer_stepwise, normalize
+from tests.conftest import SEARCH_DEV
+
+ENTRIES = {
+    "solar-schule": dict(
+        title="Bürgersolaranlage auf dem Dach der Grundschule",
+        summary="Eine Energiegenossenschaft betreibt eine Photovoltaikanlage auf der Schule.",
+        body="Die Bürgerbeteiligung lief über Nachrangdarlehen. Die Straßenbeleuchtung "
+             "bekam später LED.", topics="energie"),
+    "nahwaerme": dict(
+        title="Nahwärmenetz im Neubaugebiet",
+        summary="Eine Heizzentrale mit Hackschnitzeln versorgt das Baugebiet mit Nahwärme.",
+        body="Der Anschluss an das Nahwärmenetz ist per Satzung vorgeschrieben.",
+        topics="energie"),
+    "klimaschutzkonzept": dict(
+        title="Integriertes Klimaschutzkonzept für die Gemeinde",
+        summary="Mit einem Klimaschutzkonzept hat der Gemeinderat Ziele beschlossen.",
+        body="Eine Energie- und CO2-Bilanz war die Grundlage.", levers="organisieren-verankern",
+        topics="energie"),
+    "rufbus": dict(
+        title="Rufbus für die Ortsteile",
+        summary="Ein Rufbus fährt nach Bedarf und verbindet die Dörfer mit dem Linienbus.",
+        body="Die Fahrgastzahlen stiegen im zweiten Jahr.", levers="versorgen-anbieten",
+        topics="mobilitaet"),
+    "dorfauto": dict(
+        title="Dorfauto zum Teilen",
+        summary="Ein E-Auto steht am Rathaus und kann von allen gebucht werden.",
+        body="Carsharing auf dem Land funktioniert, wenn die Buchung einfach ist.",
+        levers="versorgen-anbieten", topics="mobilitaet"),
+    "winterdienst": dict(
+        title="Winterdienst mit weniger Streusalz",
+        summary="Der Bauhof streut Splitt statt Salz auf Gehwegen und Wiesenwegen.",
+        body="Die Straßenränder bleiben grüner.", topics="natur"),
+    "geheim": dict(
+        title="Interner Wärmeplan Geheimtipp",
+        summary="Nur für Mitglieder: ein Zwischenstand der kommunalen Wärmeplanung.",
+        body="Vertrauliche Zahlen zum Wärmenetz Quellwiesenfeld.", visibility="members",
+        topics="energie"),
+}
+
+
+@pytest.fixture
+def corpus(write_practice, import_folder, tmp_path):
+    """The small German corpus above, imported and indexed."""
+    for slug, fields in ENTRIES.items():
+        write_practice(slug, **fields)
+    return import_folder(tmp_path / "files")
+
+
+def slugs(q: str, viewer=None, **filters) -> list[str]:
+    result = search_practices(SearchRequest(q=q, **filters), viewer)
+    return [hit.slug for hit in result.hits]
+
+
+# Analysis
+
+
+def test_normalisation_lets_umlauts_digraphs_and_sharp_s_meet():
+    assert normalize("straße") == normalize("strasse")
+    assert normalize("bürger") == normalize("buerger") == "burger"
+    assert normalize("wärme") == normalize("waerme") == normalize("warme")
+    assert normalize("öko") == normalize("oeko")
+    assert normalize("photovoltaik") == normalize("fotovoltaik")
+    assert normalize("quelle") == "quelle" and normalize("bauen") == "bauen"
+
+
+def test_decompounding_emits_parts_at_the_compounds_position():
+    from app.search.analysis import set_lexicon
+
+    set_lexicon(Lexicon.build(["wärme", "netz", "nah"]))
+    tokens = [(t.text, t.pos) for t in german_analyzer()("Das Nahwärmenetz", positions=True)]
+    assert ("nahwarmenetz", 1) in tokens and ("netz", 1) in tokens and ("warm", 1) in tokens
+    assert ("warmenetz", 1) in tokens  # the tail compound: a Nahwärmenetz is a Wärmenetz
+    assert [t.text for t in german_analyzer()("Nahwärmenetz")] == [
+        t.text for t in german_analyzer_stepwise()("Nahwärmenetz")]
+
+
+def test_analyzer_and_schema_pickle_cleanly():
+    from app.search.index import build_schema
+
+    schema = pickle.loads(pickle.dumps(build_schema()))
+    assert [t.text for t in schema["body"].analyzer("Solaranlagen")][0] == "solaranlag"
+
+
+# Language cases
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("Solaranlagen", "solar-schule"),                  # inflection
+    ("Photovoltaikanlagen", "solar-schule"),
+    ("Wärmenetz", "nahwaerme"),                        # compound ↔ its part
+    ("Klimaschutz", "klimaschutzkonzept"),             # word ↔ compound
+    ("PV", "solar-schule"),                            # abbreviation
+    ("ÖPNV", "rufbus"),
+    ("Elektromobilität", "dorfauto"),
+    ("Buergerbeteiligung", "solar-schule"),            # ue for ü
+    ("Strassenbeleuchtung", "solar-schule"),           # ss for ß
+    ("Fotovoltaik", "solar-schule"),                   # variant spelling
+    ("Bürgerbeteilgung", "solar-schule"),              # typo
+    ("Hackschnitzl", "nahwaerme"),
+    ('"Dach der Grundschule"', "solar-schule"),        # phrase
+])
+def test_language_cases_rank_the_right_entry_first(corpus, query, expected):
+    assert slugs(query)[:1] == [expected]
+
+
+def test_and_semantics_with_graceful_fallback(corpus):
+    result = search_practices(SearchRequest(q="Rufbus Ortsteile"))
+    assert result.hits[0].slug == "rufbus" and result.notice is None
+    result = search_practices(SearchRequest(q="Rufbus Hackschnitzel Gemeinderat"))
+    assert result.total >= 2 and result.notice  # nothing has all words: some words, with a note
+
+
+def test_a_hard_negative_does_not_outrank_the_real_match(corpus):
+    assert slugs("Streuobstwiesen") == [] or slugs("Streuobstwiesen")[0] != "solar-schule"
+    assert slugs("Salz")[:1] == ["winterdienst"]
+
+
+def test_snippets_mark_matches_and_escape_everything_else(corpus, write_practice,
+                                                         import_folder, tmp_path):
+    (tmp_path / "more").mkdir()
+    write_practice("html", title="Skript <script>alert(1)</script> Photovoltaik",
+                   summary="Photovoltaik & <b>fett</b>", folder=tmp_path / "more")
+    import_folder(tmp_path / "more")
+    hit = search_practices(SearchRequest(q="Photovoltaik")).hits
+    snippet = next(h.snippet for h in hit if h.slug == "html")
+    assert "<mark>Photovoltaik</mark>" in snippet
+    assert "<b>" not in snippet and "&lt;b&gt;" in snippet and "&amp;" in snippet
+
+
+def test_suggestion_for_a_typo(corpus):
+    result = search_practices(SearchRequest(q="Hackschnitzl"))
+    assert result.suggestion.startswith("Hackschnitzel")
+    assert search_practices(SearchRequest(q="Hackschnitzel")).suggestion is None
+
+
+def test_filters_facets_sorting_and_pagination(corpus):
+    result = search_practices(SearchRequest(topics=["mobilitaet"]))
+    assert {h.slug for h in result.hits} == {"rufbus", "dorfauto"}
+    assert result.facets["topic"] == {"mobilitaet": 2}
+    assert result.facets["lever"] == {"versorgen-anbieten": 2}
+    titles = [h.title for h in search_practices(SearchRequest(sort="title")).hits]
+    assert titles == sorted(titles, key=str.lower)
+    first = search_practices(SearchRequest(per_page=2, page=1))
+    second = search_practices(SearchRequest(per_page=2, page=2))
+    assert first.total == second.total == 6
+    assert not {h.slug for h in first.hits} & {h.slug for h in second.hits}
+    assert search_practices(SearchRequest(population_min=3000, population_max=3000)).total == 6
+    assert search_practices(SearchRequest(size_classes=["unter-2000"])).total == 0
+
+
+def test_like_my_municipality_marks_similarity(corpus):
+    from app.extensions import db
+    from app.municipalities.models import Municipality
+
+    slug = db.session.query(Municipality.slug).filter_by(name="Gemeinde Testdorf").scalar()
+    hits = search_practices(SearchRequest(q="Rufbus", like_municipality=slug)).hits
+    assert hits[0].similarity is not None and hits[0].similarity >= 1
+
+
+def test_similar_practices(corpus):
+    similar = search.similar_practices("nahwaerme")
+    assert similar and "nahwaerme" not in [h.slug for h in similar]
+    assert "geheim" not in [h.slug for h in similar]
+
+
+# Visibility
+
+
+def test_members_only_entries_never_reach_anonymous_callers(corpus, create_user):
+    for q in ["Wärmeplan", "Geheimtipp", "Quellwiesenfeld", "Wärmenetz", ""]:
+        result = search_practices(SearchRequest(q=q))
+        assert "geheim" not in [h.slug for h in result.hits]
+        assert "Quellwiesenfeld" not in " ".join(str(h.snippet) for h in result.hits)
+    anonymous = search_practices(SearchRequest(topics=["energie"]))
+    assert anonymous.total == 3 and anonymous.facets["topic"]["energie"] == 3
+    assert search_practices(SearchRequest(q="Quellwiesenfeld")).total == 0
+    # no suggestion leads to a word only members-only entries contain
+    assert search_practices(SearchRequest(q="Quellwiesenfelt")).suggestion is None
+    member = create_user("member")
+    assert slugs("Geheimtipp", viewer=member) == ["geheim"]
+    assert search_practices(SearchRequest(topics=["energie"]), member).total == 4
+
+
+# Parameters and hostile input
+
+
+def test_parse_search_args_validates(app):
+    request = parse_search_args(MultiDict([("q", " Solar "), ("lever", "vorbild"),
+                                           ("lever", "beschaffen"), ("module", "2"),
+                                           ("sdg", "13"), ("sort", "title"), ("like", "x-y")]))
+    assert request.q == "Solar" and request.levers == ["vorbild", "beschaffen"]
+    assert request.modules == [2] and request.sdgs == [13] and request.like_municipality == "x-y"
+    for bad in [("lever", "gibtsnicht"), ("module", "9"), ("sdg", "18"), ("sort", "zufall"),
+                ("page", "0"), ("per_page", "101"), ("page", "abc"), ("status", "fertig"),
+                ("municipality", "../x"), ("size_class", "riesig"), ("q", "x" * 501),
+                ("population_min", "-1")]:
+        with pytest.raises(SearchArgumentError) as error:
+            parse_search_args(MultiDict([bad]))
+        assert error.value.message
+    with pytest.raises(SearchArgumentError):
+        parse_search_args(MultiDict([("population_min", "5000"), ("population_max", "10")]))
+
+
+HOSTILE = [
+    "NOT NOT x", "((((((((((((((((((((Solar", "*", "?", "Solar*", "[a TO z]", "a~2", "title:x",
+    "AND OR NOT", '"', '"""', '"unclosed phrase', "-", "--", "-Solar", "Solar -Solar", "\\",
+    "'; DROP TABLE practice; --", "<script>alert(1)</script>", "\x00\x01", "🙂 Solar",
+    "ä" * 400, " ".join(["Wort"] * 200), "Straße^5", "{}[]()", "%", "NULL", "0",
+    "Solaranlage" * 40, "ß", "e-", "-e-", "a-b-c-d-e-f-g",
+]
+
+
+@pytest.mark.parametrize("q", HOSTILE)
+def test_any_typed_input_answers_fast_and_never_500(corpus, client, q):
+    started = time.perf_counter()
+    response = client.get("/api/v1/practices", query_string={"q": q})
+    assert response.status_code in (200, 400)
+    assert response.is_json
+    assert time.perf_counter() - started < 1.0
+
+
+def test_dev_set_quality_floor_and_no_leaks(import_folder, client):
+    """nDCG@10 on the public development set stays high; nothing members-only leaks."""
+    sys.path.insert(0, str(SEARCH_DEV))
+    from score import score
+
+    import_folder(SEARCH_DEV / "practices")
+
+    def run(query):
+        response = client.get("/api/v1/practices", query_string={"q": query, "per_page": 10})
+        return [hit["slug"] for hit in response.get_json()["results"]]
+
+    report = score(run)
+    assert report["leaks"] == []
+    assert report["overall"]["ndcg"] >= 0.9, report["per_kind"]
