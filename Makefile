@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app wsgi
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test test-sqlite test-postgres install lint browser-tools clean
+.PHONY: run test test-sqlite test-postgres install lint browser-tools translations clean
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ test-sqlite: install browser-tools
 
 test-postgres: install
 	scripts/with-postgres $(BIN)/pytest -q -m "not browser"
+
+## Refresh the translation template from the German UI texts (Flask-Babel).
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location \
+	  --project "Kommunen for future" -o app/translations/messages.pot .
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache
