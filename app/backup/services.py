@@ -16,7 +16,9 @@ from pathlib import Path
 
 from sqlalchemy import Date, DateTime, LargeBinary, func, insert, select, text
 
+from app.accounts.models import User
 from app.extensions import db
+from app.practices.models import Practice
 
 FORMAT_VERSION = 1
 SKIPPED_TABLES = {"alembic_version"}
@@ -77,9 +79,6 @@ def create_backup(target: Path, progress: Callable[[int, int], None] | None = No
 
 
 def _is_empty() -> bool:
-    from app.practices.models import Practice
-    from app.accounts.models import User
-
     return not (db.session.scalar(select(func.count()).select_from(Practice))
                 or db.session.scalar(select(func.count()).select_from(User)))
 
@@ -131,6 +130,7 @@ def _reset_sequences(tables) -> None:
             if column.autoincrement is True or (
                     column.autoincrement == "auto" and len(table.primary_key.columns) == 1
                     and column.type.python_type is int):
-                db.session.execute(text(
-                    f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "
-                    f"COALESCE((SELECT MAX({column.name}) FROM {table.name}), 0) + 1, false)"))
+                highest = db.session.scalar(select(func.max(column))) or 0
+                db.session.execute(
+                    text("SELECT setval(pg_get_serial_sequence(:table, :column), :next, false)"),
+                    {"table": table.name, "column": column.name, "next": highest + 1})
