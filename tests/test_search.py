@@ -245,3 +245,49 @@ def test_dev_set_quality_floor_and_no_leaks(import_folder, client):
     report = score(run)
     assert report["leaks"] == []
     assert report["overall"]["ndcg"] >= 0.9, report["per_kind"]
+
+
+# Fallbacks for compounds the index does not know, and words forming a compound
+
+
+@pytest.fixture
+def compounds(write_practice, import_folder, tmp_path):
+    """Entries for compound fallbacks (invented texts)."""
+    folder = tmp_path / "compounds"
+    folder.mkdir()
+    write_practice("waermestube", title="Wärmestube im Pfarrheim",
+                   summary="Im Winter öffnet die Wärmestube für alle.", folder=folder)
+    write_practice("heimatstube", title="Gute Stube im Heimatmuseum",
+                   summary="Die Stube wird mit Wärme aus Holz beheizt, die Wärme hält lange.",
+                   folder=folder)
+    write_practice("wasserspielplatz", title="Wasserspielplatz am Bach",
+                   summary="Kinder stauen Wasser und bauen Dämme.", folder=folder)
+    write_practice("ladepunkte", title="Ladepunkte am Marktplatz",
+                   summary="Zwei Ladepunkte für Elektroautos.", folder=folder)
+    return import_folder(folder)
+
+
+def test_unknown_compound_falls_back_to_its_longest_known_tail(compounds):
+    # "abenteuer" is unknown, so the splitter cannot cut the word; its known tail can.
+    assert slugs("Abenteuerwasserspielplatz")[:1] == ["wasserspielplatz"]
+
+
+def test_hyphenated_word_falls_back_to_its_pieces_and_their_synonyms(compounds):
+    # Nobody wrote "Schnell-Ladestation"; the piece "Ladestation" has synonyms.
+    assert slugs("Schnell-Ladestation")[:1] == ["ladepunkte"]
+
+
+def test_adjacent_words_also_find_the_compound_they_form(app, compounds):
+    from app.search.analysis import stem
+    from app.search.query import parse_query
+
+    view = search.store_for_app(app).view()
+    parsed = parse_query("Wärme Stuben", view)  # inflected second word
+    assert stem(normalize("wärmestube")) in parsed.terms
+    assert slugs("Wärme Stube")[:1] == ["waermestube"]
+    assert set(slugs("Wärme Stube")) >= {"waermestube", "heimatstube"}
+
+
+def test_generic_municipal_words_do_not_steer_a_question(compounds):
+    assert slugs("Wie kann unsere Gemeinde einen Wasserspielplatz am Bach bauen?")[:1] == [
+        "wasserspielplatz"]

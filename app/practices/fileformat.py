@@ -22,6 +22,9 @@ WORKSHOP_SLUG_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})-(auftakt|modul-([1-9]))$")
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_FILE_BYTES = 1_000_000
+# libyaml's C loader and dumper when available: same results, many times faster.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 FIELD_ORDER = [
     "title", "municipality", "state", "district", "population", "summary", "levers",
@@ -185,7 +188,7 @@ def parse_practice_text(
         return [FileError(name, "Kopfdaten",
                           "Datei muss mit einem YAML-Block zwischen '---' beginnen")]
     try:
-        meta = yaml.safe_load(parts[0]) or {}
+        meta = yaml.load(parts[0], Loader=YAML_LOADER) or {}  # noqa: S506 - SafeLoader (C)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (Zeile {mark.line + 2})" if mark else ""
@@ -303,7 +306,8 @@ def read_practice_file(path: Path, levers: set[str], topics: set[str]):
 
 def _scalar(value) -> str:
     """One YAML scalar, quoted only where YAML needs it."""
-    dumped = yaml.safe_dump(value, allow_unicode=True, width=10**9, default_flow_style=True)
+    dumped = yaml.dump(value, Dumper=YAML_DUMPER, allow_unicode=True, width=10**9,
+                       default_flow_style=True)
     return dumped.removesuffix("\n...\n").removesuffix("\n")
 
 

@@ -20,6 +20,7 @@ from whoosh import query as wq
 
 from app.search.analysis import (
     HYPHENS,
+    LINKERS,
     STOP_WORDS,
     WORD_RE,
     _read_words,
@@ -40,8 +41,15 @@ SYNONYM_WEIGHT = 0.55
 FUZZY_WEIGHTS = {1: 0.6, 2: 0.4}
 MAX_FUZZY = 3
 LONE_PART_WEIGHT = 0.3
+KNOWN_TAIL_WEIGHT = 0.35  # an unknown word's longest known ending ("Mehr|generationenhaus")
+MIN_KNOWN_TAIL = 5
+TAIL_SYNONYM_WEIGHT = 0.35  # synonyms of a compound's tail or hyphen piece ("E-|Ladestation")
+PAIR_COMPOUND_WEIGHT = 1.5  # two typed words that form a compound in the entries
+MAX_TAIL_SYNONYMS = 2
 
 QUERY_STOP_WORDS = frozenset(normalize(w) for w in _read_words("query_stopwords.txt"))
+# Generic words ("Gemeinde", "Stadt", "weniger") dropped when two other content words remain.
+WEAK_WORDS = frozenset(normalize(w) for w in _read_words("weak_words.txt"))
 _PHRASE_RE = re.compile(r'"([^"]*)"')
 _EXCLUDE_RE = re.compile(r"(?:^|\s)-(\w[\w-]*)")
 
@@ -55,6 +63,8 @@ class Concept:
     query: wq.Query | None
     terms: set[str] = field(default_factory=set)
     correction: str | None = None  # the closest known word when the word is unknown
+    size: int = 1  # typed words it stands for (a pair is two)
+    loose: wq.Query | None = None  # for partial matching: any of a pair's words
 
 
 @dataclass
@@ -78,6 +88,10 @@ class ParsedQuery:
     def build(self, mode: str) -> wq.Query:
         """mode "and": every word; "most": all words but one; "or": any word."""
         parts = [c.query for c in self.concepts if c.query is not None]
+        if mode != "and" and len(parts) < 2:
+            mode = "or"  # one pair of words: either word ("Starkregen Gefahrenkarte")
+        if mode == "or":
+            parts = [c.loose or c.query for c in self.concepts if c.query is not None]
         if mode == "and" or len(parts) < 2:
             query = wq.And(parts + self.phrases) if parts or self.phrases else wq.NullQuery
         elif mode == "most":
@@ -93,7 +107,7 @@ class ParsedQuery:
 
     def modes(self) -> list[str]:
         """Matching modes to try in order: AND first, then gracefully looser."""
-        count = len([c for c in self.concepts if c.query is not None]) + len(self.phrases)
+        count = sum(c.size for c in self.concepts if c.query is not None) + len(self.phrases)
         if count <= 1:
             return ["and"]
         if 3 <= count <= 6:
@@ -170,7 +184,7 @@ class QueryBuilder:
         return parts[0] if len(parts) == 1 else wq.And(parts)
 
     def known(self, term: str) -> bool:
-        return any(self.searcher.doc_frequency(name, term) for name in FIELD_BOOSTS)
+        return term in self.view.cached("known-terms", lambda: _known_terms(self.view))
 
     def concept(self, text: str) -> Concept:
         """The query for one typed word."""
@@ -190,19 +204,73 @@ class QueryBuilder:
         for expression in synonyms().of(full):
             options.append(self.all_of(expression, SYNONYM_WEIGHT))
             concept.terms.update(expression)
-        if not self.known(full) and not synonyms().of(full):
+        if not synonyms().of(full):
+            # The longest tails and hyphen pieces bring their synonyms ("E-|Ladestation").
+            for tail in sorted(set(tails), key=len, reverse=True)[:MAX_TAIL_SYNONYMS]:
+                for expression in synonyms().of(tail):
+                    options.append(self.all_of(expression, TAIL_SYNONYM_WEIGHT))
+                    concept.terms.update(expression)
+        known = self.known(full)
+        if not known and not synonyms().of(full):
             options += self._fuzzy(norm, concept)
+        if not known and not atoms:
+            options += self._known_tail(joined, concept)
         options = [o for o in options if o is not None]
         if len(atoms) >= 2 and not self._matches_any(options):
             # No entry has the whole compound: any of its pieces ("Bio-Lebensmittel") or
-            # longer parts ("Leitbild|prozess"), weakly.
-            pieces = [stem(p) for p in HYPHENS.split(norm) if len(p) >= 3]
-            alone = pieces if len(pieces) > 1 else [a for a in atoms if len(a) >= 4]
-            options = [self.any_field(a, LONE_PART_WEIGHT) for a in dict.fromkeys(alone)]
+            # longer parts ("Leitbild|prozess"), weakly; a longer part says more.
+            pieces = [p for p in HYPHENS.split(norm) if len(p) >= 3]
+            alone = pieces if len(pieces) > 1 else [a for a in atoms_raw if len(a) >= 4]
+            options = []
+            for part in dict.fromkeys(alone):
+                weight = LONE_PART_WEIGHT * (0.5 + len(part) / max(len(joined), 1))
+                options.append(self.any_field(stem(part), weight))
+                for expression in synonyms().of(stem(part)):
+                    options.append(self.all_of(expression, weight * SYNONYM_WEIGHT))
+                    concept.terms.update(expression)
             options = [o for o in options if o is not None]
         if options:
             concept.query = options[0] if len(options) == 1 else wq.Or(options)
         return concept
+
+    def _known_tail(self, word: str, concept: Concept) -> list[wq.Query | None]:
+        """An unknown word's longest ending the index knows ("mehr|generationenhaus").
+
+        The splitter cannot cut off a stop word or an unknown beginning, so the longest
+        known tail compound (at least MIN_KNOWN_TAIL letters) stands in for the word, weakly.
+        """
+        word = HYPHENS.sub("", word)
+        if not word.isalpha():
+            return []
+        for start in range(3, len(word) - MIN_KNOWN_TAIL + 1):
+            tail = stem(word[start:])
+            if len(tail) >= MIN_KNOWN_TAIL - 1 and self.known(tail):
+                concept.terms.add(tail)
+                options = [self.any_field(tail, KNOWN_TAIL_WEIGHT)]
+                for expression in synonyms().of(tail):
+                    options.append(self.all_of(expression, KNOWN_TAIL_WEIGHT * SYNONYM_WEIGHT))
+                    concept.terms.update(expression)
+                return options
+        return []
+
+    def compound_of(self, first: str, second: str) -> str | None:
+        """The stem of a compound two typed words form ("Fläche verbrauchen" → flächenverbrauch).
+
+        Known when an entry has it or the synonym list names it; linking elements and
+        inflected forms of both words are tried.
+        """
+        one, two = normalize(first.lower()), normalize(second.lower())
+        if not (one.isalpha() and two.isalpha()) or len(one) < 3 or len(two) < 3:
+            return None
+        heads = dict.fromkeys([one, stem(one), one[:-1] if one.endswith("e") else one])
+        ends = dict.fromkeys([two, stem(two)])
+        for head in heads:
+            for linker in ("", *LINKERS):
+                for end in ends:
+                    candidate = stem(head + linker + end)
+                    if candidate in synonyms().single or self.known(candidate):
+                        return candidate
+        return None
 
     def _matches_any(self, options: list[wq.Query]) -> bool:
         """Whether any of these queries finds at least one entry."""
@@ -276,6 +344,12 @@ def known_head(word: str) -> list[str]:
     return []
 
 
+def _known_terms(view: View) -> frozenset[str]:
+    """Every term of the text fields, for fast "does the index know it" checks."""
+    reader = view.searcher.reader()
+    return frozenset(term for name in FIELD_BOOSTS for term in reader.field_terms(name))
+
+
 def _buckets(view: View) -> dict[str, list[str]]:
     """Corpus and synonym-list words by first letter, for bounded fuzzy matching."""
     buckets: dict[str, list[str]] = {}
@@ -298,6 +372,9 @@ def content_words(words: list[str]) -> list[str]:
     """Words without stop and question words; all words if nothing else is left."""
     kept = [w for w in words
             if normalize(w.lower()) not in STOP_WORDS | QUERY_STOP_WORDS and len(w) > 1]
+    strong = [w for w in kept if normalize(w.lower()) not in WEAK_WORDS]
+    if len(strong) >= 2:
+        kept = strong
     return kept or [w for w in words if len(w) > 1]
 
 
@@ -311,14 +388,17 @@ def pair_keys(first: str, second: str) -> list[tuple[str, ...]]:
 
 
 def build_concepts(builder: QueryBuilder, words: list[str]) -> list[Concept]:
-    """One concept per word; a pair forming a multi-word synonym ("Blauer Engel") is one."""
+    """One concept per word; a pair forming a multi-word synonym ("Blauer Engel") or a
+    compound ("Flächen sparen" → "Flächensparen") is one."""
     concepts: list[Concept] = []
     index = 0
     while index < len(words):
         if index + 1 < len(words):
             keys = pair_keys(words[index], words[index + 1])
-            if keys:
-                concepts.append(pair_concept(builder, words[index], words[index + 1], keys))
+            joined = builder.compound_of(words[index], words[index + 1])
+            if keys or joined:
+                concepts.append(pair_concept(builder, words[index], words[index + 1], keys,
+                                             joined))
                 index += 2
                 continue
         concepts.append(builder.concept(words[index]))
@@ -327,12 +407,18 @@ def build_concepts(builder: QueryBuilder, words: list[str]) -> list[Concept]:
 
 
 def pair_concept(builder: QueryBuilder, first: str, second: str,
-                 keys: list[tuple[str, ...]]) -> Concept:
-    """Both words, or one of the synonyms of the pair."""
+                 keys: list[tuple[str, ...]], joined: str | None = None) -> Concept:
+    """Both words, or the compound they form, or one of the synonyms of the pair."""
     one, two = builder.concept(first), builder.concept(second)
     concept = Concept(text=f"{first} {second}", norm=normalize(f"{first} {second}".lower()),
-                      query=None, terms=one.terms | two.terms)
+                      query=None, terms=one.terms | two.terms, size=2)
     options = [wq.And([one.query, two.query]) if one.query and two.query else None]
+    if joined:
+        options.append(builder.any_field(joined, PAIR_COMPOUND_WEIGHT))
+        concept.terms.add(joined)
+        for expression in synonyms().of(joined):
+            options.append(builder.all_of(expression, PAIR_COMPOUND_WEIGHT * SYNONYM_WEIGHT))
+            concept.terms.update(expression)
     for key in keys:
         for expression in synonyms().multi[key]:
             options.append(builder.all_of(expression, SYNONYM_WEIGHT))
@@ -340,6 +426,8 @@ def pair_concept(builder: QueryBuilder, first: str, second: str,
     options = [o for o in options if o is not None]
     if options:
         concept.query = options[0] if len(options) == 1 else wq.Or(options)
+        loose = [*options[1:], one.query, two.query]
+        concept.loose = wq.Or([o for o in loose if o is not None])
     return concept
 
 
