@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from search_quality import PROJECT_ROOT, make_app  # noqa: E402
+from search_quality import make_app  # noqa: E402 - after the sys.path entry above
 
 LEVERS = ["vorbild", "beschaffen", "planen-regeln", "versorgen-anbieten", "finanzieren-foerdern",
           "beraten-motivieren", "beteiligen-kooperieren", "organisieren-verankern", "analysieren"]
@@ -296,5 +296,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    PROJECT_ROOT  # noqa: B018 - keeps the import used for readers of this module
     sys.exit(main())

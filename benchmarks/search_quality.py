@@ -2,8 +2,9 @@
 
     .venv/bin/python benchmarks/search_quality.py [--per-query] [--fail-under 0.8]
 
-Also scores benchmarks/search-holdout (queries on the demo entries of practices/), a
-check that tuning generalises. Imports the entries into a temporary database and index, then asks
+Also scores benchmarks/search-holdout (queries on the demo entries of practices/) and
+benchmarks/search-blind (a set written without knowledge of the search code), checks that
+tuning generalises. Imports the entries into a temporary database and index, then asks
 GET /api/v1/practices as an anonymous caller for every judged query and prints the
 report of shared/search-dev/score.py (nDCG@10, recall@10, MRR per kind; leaks).
 """
@@ -67,6 +68,8 @@ SETS = {
     "dev": (SEARCH_DEV / "practices", SEARCH_DEV / "queries.tsv"),
     "holdout": (PROJECT_ROOT / "practices", Path(__file__).resolve().parent
                 / "search-holdout" / "queries.tsv"),
+    "blind": (Path(__file__).resolve().parent / "search-blind" / "practices",
+              Path(__file__).resolve().parent / "search-blind" / "queries.tsv"),
 }
 
 
