@@ -291,3 +291,10 @@ def test_adjacent_words_also_find_the_compound_they_form(app, compounds):
 def test_generic_municipal_words_do_not_steer_a_question(compounds):
     assert slugs("Wie kann unsere Gemeinde einen Wasserspielplatz am Bach bauen?")[:1] == [
         "wasserspielplatz"]
+
+
+def test_subscript_digits_meet_typed_digits():
+    from app.search.analysis import index_terms
+
+    assert normalize("co₂") == normalize("co2") == "co2"
+    assert index_terms("Die CO₂-Bilanz") >= {"co2", "bilanz"}

@@ -39,12 +39,17 @@ def _read_words(name: str) -> list[str]:
     return [line.split("#", 1)[0].strip() for line in lines if line.split("#", 1)[0].strip()]
 
 
+# Sub- and superscript digits as typed digits: "CO₂" is found by "CO2", "m²" by "m2".
+_SCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉⁰¹²³⁴⁵⁶⁷⁸⁹", "01234567890123456789")
+
+
 @lru_cache(maxsize=500_000)
 def normalize(word: str) -> str:
     """German normalisation as Lucene's GermanNormalizationFilter, plus ph → f.
 
-    ä/ae → a, ö/oe → o, ü/ue → u (not in "que", "aue"), ß → ss.
+    ä/ae → a, ö/oe → o, ü/ue → u (not in "que", "aue"), ß → ss; CO₂ → co2.
     """
+    word = word.translate(_SCRIPT_DIGITS)
     out: list[str] = []
     state = "N"  # N: after consonant, V: after vowel, U: after a/o/u that may be an umlaut
     for char in word:

@@ -48,7 +48,7 @@ PAIR_COMPOUND_WEIGHT = 1.5  # two typed words that form a compound in the entrie
 MAX_TAIL_SYNONYMS = 2
 
 QUERY_STOP_WORDS = frozenset(normalize(w) for w in _read_words("query_stopwords.txt"))
-# Generic words ("Gemeinde", "Stadt", "weniger") dropped when two other content words remain.
+# Generic words ("Gemeinde", "Stadt", "weniger") dropped when another content word remains.
 WEAK_WORDS = frozenset(normalize(w) for w in _read_words("weak_words.txt"))
 _PHRASE_RE = re.compile(r'"([^"]*)"')
 _EXCLUDE_RE = re.compile(r"(?:^|\s)-(\w[\w-]*)")
@@ -211,9 +211,9 @@ class QueryBuilder:
                     options.append(self.all_of(expression, TAIL_SYNONYM_WEIGHT))
                     concept.terms.update(expression)
         known = self.known(full)
-        if not known and not synonyms().of(full):
-            options += self._fuzzy(norm, concept)
-        if not known and not atoms:
+        corrections = self._fuzzy(norm, concept) if not known and not synonyms().of(full) else []
+        options += corrections
+        if not known and not atoms and not any(o is not None for o in corrections):
             options += self._known_tail(joined, concept)
         options = [o for o in options if o is not None]
         if len(atoms) >= 2 and not self._matches_any(options):
@@ -262,14 +262,16 @@ class QueryBuilder:
         one, two = normalize(first.lower()), normalize(second.lower())
         if not (one.isalpha() and two.isalpha()) or len(one) < 3 or len(two) < 3:
             return None
-        heads = dict.fromkeys([one, stem(one), one[:-1] if one.endswith("e") else one])
-        ends = dict.fromkeys([two, stem(two)])
-        for head in heads:
-            for linker in ("", *LINKERS):
-                for end in ends:
-                    candidate = stem(head + linker + end)
-                    if candidate in synonyms().single or self.known(candidate):
-                        return candidate
+        # Questions invert the order ("Wie sparen wir Fläche?" → flächensparen).
+        for left, right in ((one, two), (two, one)):
+            heads = dict.fromkeys([left, stem(left), left[:-1] if left.endswith("e") else left])
+            ends = dict.fromkeys([right, stem(right)])
+            for head in heads:
+                for linker in ("", *LINKERS):
+                    for end in ends:
+                        candidate = stem(head + linker + end)
+                        if candidate in synonyms().single or self.known(candidate):
+                            return candidate
         return None
 
     def _matches_any(self, options: list[wq.Query]) -> bool:
@@ -372,15 +374,22 @@ def content_words(words: list[str]) -> list[str]:
     """Words without stop and question words; all words if nothing else is left."""
     kept = [w for w in words
             if normalize(w.lower()) not in STOP_WORDS | QUERY_STOP_WORDS and len(w) > 1]
-    strong = [w for w in kept if normalize(w.lower()) not in WEAK_WORDS]
-    if len(strong) >= 2:
+    strong = [w for i, w in enumerate(kept)
+              if normalize(w.lower()) not in WEAK_WORDS or _in_pair(kept, i)]
+    if strong:
         kept = strong
     return kept or [w for w in words if len(w) > 1]
 
 
+def _in_pair(words: list[str], i: int) -> bool:
+    """Whether a word forms a multi-word synonym with a neighbour ("kühle Orte")."""
+    return bool((i > 0 and pair_keys(words[i - 1], words[i]))
+                or (i + 1 < len(words) and pair_keys(words[i], words[i + 1])))
+
+
 def pair_keys(first: str, second: str) -> list[tuple[str, ...]]:
     """Two-word synonym keys a word pair may form, also through the first word's last part."""
-    keys = [Synonyms.key(f"{first} {second}")]
+    keys = [Synonyms.key(f"{first} {second}"), Synonyms.key(f"{second} {first}")]  # questions
     _full, atoms, _tails = compound(normalize(first.lower()))
     if atoms:
         keys.append(Synonyms.key(f"{atoms[-1]} {second}"))
@@ -426,8 +435,10 @@ def pair_concept(builder: QueryBuilder, first: str, second: str,
     options = [o for o in options if o is not None]
     if options:
         concept.query = options[0] if len(options) == 1 else wq.Or(options)
-        loose = [*options[1:], one.query, two.query]
-        concept.loose = wq.Or([o for o in loose if o is not None])
+        # Partial matching may take either word of a compound pair alone; a fixed
+        # expression ("kühle Orte", "Blauer Engel") stays whole.
+        if not keys:
+            concept.loose = wq.Or([o for o in (*options, one.query, two.query) if o is not None])
     return concept
 
 
