@@ -132,6 +132,9 @@ def make_app(tmp_path, databases):
         return app
 
     yield make
+    from app.search import wait_for_background_drains
+
+    wait_for_background_drains()  # a drain thread must not outlive its app's engine
     for made in apps:
         with made.app_context():
             db.session.remove()

@@ -33,13 +33,14 @@ from app.search.sync import drain, drain_in_background, has_pending
 __all__ = [
     "SearchArgumentError", "SearchHit", "SearchRequest", "SearchResult", "apply_pending_changes",
     "changes_committed", "facet_labels", "init_app", "parse_search_args", "search_practices",
-    "similar_practices",
+    "similar_practices", "wait_for_background_drains",
 ]
 
 CATCH_UP_INTERVAL = 0.5  # seconds between a process's checks for changes it has not seen
 _background = threading.Lock()
 _running: set[str] = set()
 _rerun: set[str] = set()
+_threads: list[threading.Thread] = []
 _last_catch_up: dict[str, float] = {}
 
 
@@ -95,8 +96,19 @@ def _kick(app: Flask) -> None:
             _rerun.add(key)
             return
         _running.add(key)
-    threading.Thread(target=_drain_thread, args=(app, key), daemon=True,
-                     name="search-drain").start()
+    thread = threading.Thread(target=_drain_thread, args=(app, key), daemon=True,
+                              name="search-drain")
+    with _background:
+        _threads[:] = [t for t in _threads if t.is_alive()] + [thread]
+    thread.start()
+
+
+def wait_for_background_drains(timeout: float = 10.0) -> None:
+    """Wait for running background drains (before shutting down or disposing engines)."""
+    with _background:
+        threads = list(_threads)
+    for thread in threads:
+        thread.join(timeout)
 
 
 def _drain_thread(app: Flask, key: str) -> None:

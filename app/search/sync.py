@@ -9,6 +9,8 @@ replays the rows, which is harmless because applying is idempotent.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import os
 import time
@@ -83,11 +85,39 @@ def fsync_folder(folder) -> None:
     """Whoosh never fsyncs: flush the index files to disk before the state moves on."""
     for entry in os.scandir(folder):
         if entry.is_file() and not entry.name.startswith("."):
-            descriptor = os.open(entry.path, os.O_RDONLY)
+            try:
+                descriptor = os.open(entry.path, os.O_RDONLY)
+            except FileNotFoundError:
+                continue  # merged away meanwhile; its successor is synced by its writer
             try:
                 os.fsync(descriptor)
             finally:
                 os.close(descriptor)
+
+
+@contextlib.contextmanager
+def process_lock(store: IndexStore, blocking: bool):
+    """One draining process per index folder, from the writer through the state file.
+
+    Whoosh's own lock ends with writer.commit(); holding this one until the state is
+    written keeps another process from syncing or cleaning files in between.
+    """
+    store.root.mkdir(parents=True, exist_ok=True)
+    with open(store.root / "drain.lock", "a+b") as handle:
+        deadline = time.monotonic() + (LOCK_TIMEOUT if blocking else 0)
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    yield False
+                    return
+                time.sleep(0.02)
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def drain(store: IndexStore, session: Session, blocking: bool = True) -> int:
@@ -95,7 +125,12 @@ def drain(store: IndexStore, session: Session, blocking: bool = True) -> int:
     if not store.drain_lock.acquire(blocking=blocking, timeout=LOCK_TIMEOUT if blocking else -1):
         return 0
     try:
-        return _drain_locked(store, session, blocking)
+        with process_lock(store, blocking) as acquired:
+            if not acquired:
+                if blocking:
+                    raise LockError("search index is locked by another process")
+                return 0
+            return _drain_locked(store, session, blocking)
     finally:
         store.drain_lock.release()
 
