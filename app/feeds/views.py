@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, abort, url_for
+from flask import Blueprint, Response, url_for
 from sqlalchemy import select
 
 from app.extensions import db
@@ -84,9 +84,7 @@ def newest():
 @bp.get("/hebel/<slug>.atom")
 def lever(slug: str):
     """Newly published entries for one lever."""
-    found = db.session.scalar(select(Lever).where(Lever.slug == slug))
-    if found is None:
-        abort(404)
+    found = db.first_or_404(select(Lever).where(Lever.slug == slug))
     return atom_response(f"{SITE_TITLE}: {found.name}",
                          url_for("feeds.lever", slug=slug, _external=True),
                          url_for("search_ui.search", lever=slug, sort="newest", _external=True),
@@ -96,9 +94,7 @@ def lever(slug: str):
 @bp.get("/modul/<int:number>.atom")
 def module(number: int):
     """Newly published entries for one module."""
-    found = db.session.scalar(select(Module).where(Module.number == number))
-    if found is None:
-        abort(404)
+    found = db.first_or_404(select(Module).where(Module.number == number))
     return atom_response(f"{SITE_TITLE}: Modul {number} – {found.title}",
                          url_for("feeds.module", number=number, _external=True),
                          url_for("workshops.module", number=number, _external=True),

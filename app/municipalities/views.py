@@ -1,6 +1,6 @@
 """Municipality pages: the list of all municipalities and one municipality's profile."""
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, render_template
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -26,9 +26,7 @@ def index():
 @bp.get("/kommunen/<slug>")
 def detail(slug: str):
     """One municipality: profile, size, district, its entries and hosted workshops."""
-    municipality = db.session.scalar(select(Municipality).where(Municipality.slug == slug))
-    if municipality is None:
-        abort(404)
+    municipality = db.first_or_404(select(Municipality).where(Municipality.slug == slug))
     practices = db.session.scalars(
         select(Practice).where(visible_practices_filter(),
                                Practice.municipality_id == municipality.id)

@@ -1,6 +1,6 @@
 """Module pages and workshop pages."""
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, render_template
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -31,9 +31,7 @@ def modules():
 @bp.get("/module/<int:number>")
 def module(number: int):
     """One module: guiding question, date, its workshops, the organisers' picks, its entries."""
-    found = db.session.scalar(select(Module).where(Module.number == number))
-    if found is None:
-        abort(404)
+    found = db.first_or_404(select(Module).where(Module.number == number))
     return render_template(
         "workshops/module.html", module=found,
         practices=_visible_practices_where(Practice.modules.any(Module.id == found.id)),
@@ -44,9 +42,7 @@ def module(number: int):
 @bp.get("/arbeitstreffen/<slug>")
 def workshop(slug: str):
     """One workshop: date, place, host, agenda and the entries discussed there."""
-    found = db.session.scalar(select(Workshop).where(Workshop.slug == slug))
-    if found is None:
-        abort(404)
+    found = db.first_or_404(select(Workshop).where(Workshop.slug == slug))
     return render_template(
         "workshops/workshop.html", workshop=found,
         agenda_html=Markup(found.agenda_html or ""),  # noqa: S704 - rendered and sanitised on save
