@@ -14,6 +14,7 @@ from app.seed import seed_reference_data
 @with_appcontext
 def init_command() -> None:
     """Create or upgrade the database schema (Alembic) and seed the taxonomies; idempotent."""
-    upgrade(directory=str(Path(current_app.root_path) / "migrations"))
+    # "heads": parallel branches of migrations (one per feature) all apply.
+    upgrade(directory=str(Path(current_app.root_path) / "migrations"), revision="heads")
     added = seed_reference_data()
     click.echo(f"Datenbank ist aktuell; {added} Stammdaten ergänzt.")

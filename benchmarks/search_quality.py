@@ -1,12 +1,14 @@
-"""Ranking quality on the public German development set (shared/search-dev).
+"""Ranking quality on judged German query sets.
 
     .venv/bin/python benchmarks/search_quality.py [--per-query] [--fail-under 0.8]
 
-Also scores benchmarks/search-holdout (queries on the demo entries of practices/) and
-benchmarks/search-blind (a set written without knowledge of the search code), checks that
-tuning generalises. Imports the entries into a temporary database and index, then asks
-GET /api/v1/practices as an anonymous caller for every judged query and prints the
-report of shared/search-dev/score.py (nDCG@10, recall@10, MRR per kind; leaks).
+Scores benchmarks/search-holdout (queries on the demo entries of practices/),
+benchmarks/search-blind (a set written without knowledge of the search code) and, when it
+lies beside the checkout, the public development set ../shared/search-dev (it is not part
+of the project: without it, that set is skipped with a note). Imports the entries into a
+temporary database and index, then asks GET /api/v1/practices as an anonymous caller for
+every judged query and prints nDCG@10, recall@10 and MRR per kind, and any leaks
+(metrics in benchmarks/ranking_metrics.py).
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEARCH_DEV = PROJECT_ROOT.parent / "shared" / "search-dev"
 sys.path.insert(0, str(PROJECT_ROOT))
-sys.path.insert(0, str(SEARCH_DEV))
 
 
 def make_app(folder: Path, extra: dict | None = None):
@@ -36,7 +37,7 @@ def make_app(folder: Path, extra: dict | None = None):
         **(extra or {}),
     })
     with app.app_context():
-        upgrade(directory=str(PROJECT_ROOT / "app" / "migrations"))
+        upgrade(directory=str(PROJECT_ROOT / "app" / "migrations"), revision="heads")
         seed_reference_data()
     return app
 
@@ -54,7 +55,7 @@ def import_folder(app, folder: Path) -> None:
 
 
 def api_search_fn(client):
-    """A score.py search function asking the API anonymously."""
+    """A search function for ranking_metrics.score, asking the API anonymously."""
     def search(query: str) -> list[str]:
         response = client.get("/api/v1/practices", query_string={"q": query, "per_page": 10})
         if response.status_code != 200:
@@ -74,8 +75,8 @@ SETS = {
 
 
 def run(name: str = "dev", per_query: bool = False) -> dict:
-    """Import one set's entries into a temporary app and return score.py's report."""
-    from score import load_queries, members_only, print_report, score
+    """Import one set's entries into a temporary app and return the metrics report."""
+    from benchmarks.ranking_metrics import load_queries, members_only, print_report, score
 
     entries, queries = SETS[name]
     with tempfile.TemporaryDirectory() as tmp:
@@ -98,6 +99,7 @@ def main() -> int:
     failed = False
     for name in SETS if args.set == "all" else [args.set]:
         if not SETS[name][1].exists():
+            print(f"== {name}: {SETS[name][1]} not found, skipped")
             continue
         report = run(name, per_query=args.per_query)
         failed |= bool(report["leaks"]) or (args.fail_under is not None

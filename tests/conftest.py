@@ -23,7 +23,9 @@ from app.seed import seed_reference_data
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_PRACTICES = PROJECT_ROOT / "practices"
-SEARCH_DEV = PROJECT_ROOT.parent / "shared" / "search-dev"
+# German entries and judged queries kept in the repository (written blind to the search code).
+BLIND_SET = PROJECT_ROOT / "benchmarks" / "search-blind"
+HOLDOUT_QUERIES = PROJECT_ROOT / "benchmarks" / "search-holdout" / "queries.tsv"
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 sqlite_only = pytest.mark.skipif(ON_POSTGRES, reason="checks an SQLite-specific behaviour")
@@ -89,7 +91,7 @@ class Databases:
             self.template_url = f"sqlite:///{self.folder / 'template.sqlite3'}"
         app = create_app(make_config(self.folder, self.template_url))
         with app.app_context():
-            upgrade(directory=str(PROJECT_ROOT / "app" / "migrations"))
+            upgrade(directory=str(PROJECT_ROOT / "app" / "migrations"), revision="heads")
             seed_reference_data()
             db.session.remove()
             db.engine.dispose()

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.practices.models import ExperienceReport, Practice
 from app.practices.services import practice_file_text
-from tests.conftest import SEARCH_DEV, count
+from tests.conftest import BLIND_SET, count
 
 
 def snapshot() -> dict:
@@ -25,7 +25,7 @@ def snapshot() -> dict:
 
 def test_backup_restores_onto_an_empty_installation(app, runner, make_app, import_folder,
                                                     create_user, write_practice, tmp_path):
-    import_folder(SEARCH_DEV / "practices")
+    import_folder(BLIND_SET / "practices")
     practice = db.session.scalars(select(Practice)).first()
     user = create_user(role="representative", municipality="Stadt Musterau")
     db.session.add(ExperienceReport(practice=practice, author=user, body="Bei uns auch!",
@@ -49,13 +49,13 @@ def test_backup_restores_onto_an_empty_installation(app, runner, make_app, impor
 
 
 def test_restore_refuses_a_non_empty_installation(app, runner, import_folder, tmp_path):
-    import_folder(SEARCH_DEV / "practices")
+    import_folder(BLIND_SET / "practices")
     archive = tmp_path / "sicherung.zip"
     assert runner.invoke(args=["backup", "create", str(archive)]).exit_code == 0
     result = runner.invoke(args=["backup", "restore", str(archive)])
     assert result.exit_code == 1
     assert "leere Installation" in result.output
-    assert count(Practice) == 36
+    assert count(Practice) == len(list((BLIND_SET / "practices").glob("*.md")))
 
 
 def test_restore_rejects_a_file_that_is_no_backup(runner, tmp_path):

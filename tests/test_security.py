@@ -15,6 +15,7 @@ from app.accounts.audit import log_security_event
 from app.accounts.models import SecurityEvent, User
 from app.accounts.passwords import hash_password
 from app.extensions import db
+from app.practices import states
 from app.practices.models import Practice
 from app.timeutil import utcnow
 from tests.conftest import TEST_PASSWORD, FreshContextClient, csrf_token_from
@@ -260,11 +261,28 @@ ACTIONS = {
     "can_see_members_only": lambda user: permissions.can_see_members_only(user),
     "can_see_contact_details": lambda user: permissions.can_see_contact_details(user),
     "view published public": lambda user: permissions.can_view_practice(
-        practice("published"), user),
+        user, practice("published")),
     "view published members": lambda user: permissions.can_view_practice(
-        practice("published", "members"), user),
+        user, practice("published", "members")),
     "view draft of own municipality": lambda user: permissions.can_view_practice(
-        practice("draft"), user),
+        user, practice("draft")),
+    "create practice": lambda user: permissions.can_create_practice(user),
+    "choose municipality": lambda user: permissions.can_choose_municipality(user),
+    "edit draft": lambda user: permissions.can_edit_practice(user, practice("draft")),
+    "edit published": lambda user: permissions.can_edit_practice(user, practice("published")),
+    "edit archived": lambda user: permissions.can_edit_practice(user, practice("archived")),
+    "submit draft": lambda user: permissions.can_apply(
+        user, practice("draft"), states.SUBMIT),
+    "submit published": lambda user: permissions.can_apply(
+        user, practice("published"), states.SUBMIT),
+    "publish submitted": lambda user: permissions.can_apply(
+        user, practice("submitted"), states.PUBLISH),
+    "restore revision": lambda user: permissions.can_restore_revision(
+        user, practice("published")),
+    "report on published": lambda user: permissions.can_report_on(
+        user, practice("published")),
+    "report on draft": lambda user: permissions.can_report_on(user, practice("draft")),
+    "curate": lambda user: permissions.can_curate(user),
 }
 #                                  anonymous member  repr.  repr.other organiser
 EXPECTED = {
@@ -276,6 +294,18 @@ EXPECTED = {
     "view published public":          (True,  True,  True,  True,  True),
     "view published members":         (False, True,  True,  True,  True),
     "view draft of own municipality": (False, False, True,  False, True),
+    "create practice":                (False, False, True,  True,  True),
+    "choose municipality":            (False, False, False, False, True),
+    "edit draft":                     (False, False, True,  False, True),
+    "edit published":                 (False, False, True,  False, True),
+    "edit archived":                  (False, False, False, False, True),
+    "submit draft":                   (False, False, True,  False, True),
+    "submit published":               (False, False, False, False, False),
+    "publish submitted":              (False, False, False, False, True),
+    "restore revision":               (False, False, False, False, True),
+    "report on published":            (False, True,  True,  True,  True),
+    "report on draft":                (False, False, False, False, False),
+    "curate":                         (False, False, False, False, True),
 }
 
 

@@ -67,7 +67,7 @@ def _load_visible(slug: str) -> Practice | None:
         selectinload(Practice.topics), selectinload(Practice.modules),
         selectinload(Practice.workshops), selectinload(Practice.sdg_links),
         selectinload(Practice.experience_reports).selectinload(ExperienceReport.municipality)))
-    if practice is None or not can_view_practice(practice, current_user):
+    if practice is None or not can_view_practice(current_user, practice):
         return None
     return practice
 

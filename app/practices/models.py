@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Column, Date, ForeignKey, Integer, String, Table, T
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.practices import states
 from app.timeutil import utcnow
 
 if TYPE_CHECKING:
@@ -26,13 +27,8 @@ STATUS_LABELS = {
     "verstetigt": "Verstetigt",
     "eingestellt": "Eingestellt",
 }
-PUBLICATION_STATES = ("draft", "submitted", "published", "archived")
-PUBLICATION_LABELS = {
-    "draft": "Entwurf",
-    "submitted": "Eingereicht",
-    "published": "Veröffentlicht",
-    "archived": "Archiviert",
-}
+PUBLICATION_STATES = states.STATES
+PUBLICATION_LABELS = states.LABELS
 VISIBILITIES = ("public", "members")
 EFFORTS = ("gering", "mittel", "hoch")
 EFFORT_LABELS = {"gering": "gering", "mittel": "mittel", "hoch": "hoch"}
@@ -77,7 +73,7 @@ class Practice(db.Model):
     body: Mapped[str] = mapped_column(Text, default="")
     body_html: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20))
-    publication: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    publication: Mapped[str] = mapped_column(String(20), default=states.DRAFT, index=True)
     visibility: Mapped[str] = mapped_column(String(10), default="public")
     started: Mapped[int | None]
     costs_eur: Mapped[int | None]
@@ -119,6 +115,7 @@ class Practice(db.Model):
     experience_reports: Mapped[list[ExperienceReport]] = relationship(
         back_populates="practice", cascade="all, delete-orphan",
         order_by="ExperienceReport.created_at",
+        foreign_keys="ExperienceReport.practice_id",
     )
 
     @property
@@ -127,7 +124,7 @@ class Practice(db.Model):
 
     @property
     def is_published(self) -> bool:
-        return self.publication == "published"
+        return states.is_readable(self.publication)
 
     def __repr__(self) -> str:
         return f"<Practice {self.slug}>"
@@ -167,9 +164,32 @@ class ExperienceReport(db.Model):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text, default="")
+    # "published" or "hidden" (by an organiser); values in app.practices.reports.
     publication: Mapped[str] = mapped_column(String(20), default="published")
+    # uebernommen | angepasst | ausprobiert (app.practices.reports.OUTCOMES); None for old rows.
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    # The reporting municipality's own entry that took the approach up.
+    adopted_practice_id: Mapped[int | None] = mapped_column(
+        ForeignKey("practice.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(default=utcnow)
 
-    practice: Mapped[Practice] = relationship(back_populates="experience_reports")
+    practice: Mapped[Practice] = relationship(
+        back_populates="experience_reports", foreign_keys=[practice_id]
+    )
+    adopted_practice: Mapped[Practice | None] = relationship(foreign_keys=[adopted_practice_id])
     municipality: Mapped[Municipality | None] = relationship()
     author: Mapped[User | None] = relationship()
+
+    @property
+    def is_hidden(self) -> bool:
+        from app.practices.reports import HIDDEN
+
+        return self.publication == HIDDEN
+
+    @property
+    def outcome_label(self) -> str:
+        from app.practices.reports import OUTCOME_LABELS
+
+        return OUTCOME_LABELS.get(self.outcome or "", "")

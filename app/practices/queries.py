@@ -16,7 +16,7 @@ def get_visible_practice_or_404(slug: str) -> Practice:
     404 rather than 403, so that the existence of a draft or members-only entry does not leak.
     """
     practice = db.session.scalar(select(Practice).where(Practice.slug == slug))
-    if practice is None or not can_view_practice(practice):
+    if practice is None or not can_view_practice(None, practice):
         abort(404)
     return practice
 
