@@ -1,14 +1,29 @@
 """Imports every model module so that metadata (and Alembic) sees all tables."""
 
 from app.accounts.models import AuthFailure, PasswordToken, SecurityEvent, User
+from app.deciding.models import RememberedPractice
 from app.municipalities.models import Municipality
-from app.practices.models import ExperienceReport, Practice, PracticeSdg, Revision
+from app.practices.models import (
+    ExperienceReport,
+    ParkedForm,
+    Practice,
+    PracticeLever,
+    PracticeModule,
+    PracticeSdg,
+    PracticeTopic,
+    PracticeWorkshop,
+    Revision,
+    StateChange,
+)
 from app.search.models import SearchChange
 from app.taxonomies.models import Lever, Topic
+from app.uploads.models import Attachment
 from app.workshops.models import Module, Workshop
 
 __all__ = [
-    "AuthFailure", "ExperienceReport", "Lever", "Module", "Municipality", "Practice", "PracticeSdg",
-    "PasswordToken", "Revision", "SearchChange", "SecurityEvent", "Topic", "User",
-    "Workshop",
+    "Attachment",
+    "AuthFailure", "ExperienceReport", "Lever", "Module", "Municipality", "ParkedForm",
+    "PasswordToken", "Practice", "PracticeLever", "PracticeModule", "PracticeSdg",
+    "PracticeTopic", "PracticeWorkshop", "RememberedPractice", "Revision", "SearchChange",
+    "SecurityEvent", "StateChange", "Topic", "User", "Workshop",
 ]

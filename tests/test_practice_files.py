@@ -7,6 +7,7 @@ from app.extensions import db
 from app.municipalities.models import Municipality
 from app.practices.models import Practice, Revision
 from app.search.models import SearchChange
+from app.timeutil import utcnow
 from app.workshops.models import Workshop
 from tests.conftest import BLIND_SET, DEMO_PRACTICES, count
 
@@ -61,7 +62,8 @@ def test_full_entry_imports_every_field(runner, tmp_path):
     assert practice.municipality.name == "Stadt Hohenfeld"
     assert practice.municipality.kind == "Stadt"
     assert practice.municipality.population == 13500
-    assert [lever.slug for lever in practice.levers] == ["vorbild", "beteiligen-kooperieren"]
+    # Written order is kept: the first lever is the main one (SPEC §2).
+    assert [lever.slug for lever in practice.levers] == ["beteiligen-kooperieren", "vorbild"]
     assert [m.number for m in practice.modules] == [2, 3]
     assert practice.sdgs == [7, 13]
     assert practice.costs_eur == 120000 and practice.started == 2018
@@ -117,6 +119,63 @@ def test_export_import_export_is_byte_identical(runner, make_app, tmp_path):
     assert names == sorted(p.name for p in second.iterdir())
     for name in names:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_lists_keep_their_written_order_through_import_and_export(runner, tmp_path):
+    text = (FULL_ENTRY.replace("levers: [beteiligen-kooperieren, vorbild]",
+                               "levers: [vorbild, analysieren, beteiligen-kooperieren]")
+            .replace("topics: [energie]", "topics: [soziales, energie]")
+            .replace("sdgs: [7, 13]", "sdgs: [13, 7]"))
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "reihenfolge.md").write_text(text, encoding="utf-8")
+    assert run_import(runner, tmp_path / "in").exit_code == 0
+    practice = db.session.scalar(select(Practice).where(Practice.slug == "reihenfolge"))
+    assert [lever.slug for lever in practice.levers] == [
+        "vorbild", "analysieren", "beteiligen-kooperieren"]
+    assert practice.sdgs == [13, 7]
+    assert runner.invoke(args=["practices", "export", str(tmp_path / "out")]).exit_code == 0
+    exported = (tmp_path / "out" / "reihenfolge.md").read_text(encoding="utf-8")
+    assert "levers: [vorbild, analysieren, beteiligen-kooperieren]\n" in exported
+    assert "topics: [soziales, energie]\n" in exported and "sdgs: [13, 7]\n" in exported
+    again = run_import(runner, tmp_path / "out")
+    assert "1 unverändert" in again.output
+
+
+def test_publication_date_is_imported_exported_and_kept(runner, tmp_path):
+    (tmp_path / "in").mkdir()
+    dated = tmp_path / "in" / "datiert.md"
+    dated.write_text(FULL_ENTRY.replace("---\n## Ausgangslage", "published: 2019-11-20\n---\n"
+                                        "## Ausgangslage"), encoding="utf-8")
+    undated = tmp_path / "in" / "undatiert.md"
+    undated.write_text(FULL_ENTRY, encoding="utf-8")
+    assert run_import(runner, tmp_path / "in").exit_code == 0
+    by_slug = {p.slug: p for p in db.session.scalars(select(Practice))}
+    assert by_slug["datiert"].published_at.date().isoformat() == "2019-11-20"
+    first_import = by_slug["undatiert"].published_at
+    assert first_import.date() == utcnow().date()
+    assert runner.invoke(args=["practices", "export", str(tmp_path / "out")]).exit_code == 0
+    assert "published: 2019-11-20\n" in (tmp_path / "out" / "datiert.md").read_text()
+    # A file without the field keeps the date of its first import, and counts as unchanged.
+    again = run_import(runner, tmp_path / "in")
+    assert "2 unverändert" in again.output
+    db.session.expire_all()
+    assert db.session.get(Practice, by_slug["undatiert"].id).published_at == first_import
+
+
+def test_newest_first_follows_the_publication_date(runner, client, tmp_path):
+    (tmp_path / "in").mkdir()
+    for slug, day in (("alt", "2019-03-01"), ("neu", "2024-05-02"), ("mittel", "2021-07-03")):
+        (tmp_path / "in" / f"{slug}.md").write_text(FULL_ENTRY.replace(
+            "---\n## Ausgangslage", f"published: {day}\n---\n## Ausgangslage").replace(
+            "visibility: members", "visibility: public"), encoding="utf-8")
+    assert run_import(runner, tmp_path / "in").exit_code == 0
+    from app import search
+    search.apply_pending_changes()
+    newest = client.get("/api/v1/practices?sort=newest").get_json()["results"]
+    assert [hit["slug"] for hit in newest] == ["neu", "mittel", "alt"]
+    feed = client.get("/feeds/neu.atom").get_data(as_text=True)
+    assert feed.index("/praxis/neu") < feed.index("/praxis/mittel") < feed.index("/praxis/alt")
+    assert "2019-03-01T" in feed
 
 
 def test_municipalities_match_by_exact_name(runner, write_practice):
@@ -228,5 +287,5 @@ def test_lenient_spellings_are_normalised_on_export(runner, tmp_path):
     assert run_import(runner, tmp_path / "in").exit_code == 0
     assert runner.invoke(args=["practices", "export", str(tmp_path / "out")]).exit_code == 0
     exported = (tmp_path / "out" / "locker.md").read_text(encoding="utf-8")
-    assert "topics: [energie]\nmodules: [2, 3]\n" in exported
+    assert "topics: [energie]\nmodules: [3, 2]\n" in exported
     assert "started: 2018\n" in exported

@@ -63,9 +63,9 @@ def _load_visible(slug: str) -> Practice | None:
     if len(slug) > 80:
         return None
     practice = db.session.scalar(select(Practice).where(Practice.slug == slug).options(
-        selectinload(Practice.municipality), selectinload(Practice.levers),
-        selectinload(Practice.topics), selectinload(Practice.modules),
-        selectinload(Practice.workshops), selectinload(Practice.sdg_links),
+        selectinload(Practice.municipality), selectinload(Practice.lever_links),
+        selectinload(Practice.topic_links), selectinload(Practice.module_links),
+        selectinload(Practice.workshop_links), selectinload(Practice.sdg_links),
         selectinload(Practice.experience_reports).selectinload(ExperienceReport.municipality)))
     if practice is None or not can_view_practice(current_user, practice):
         return None
@@ -97,6 +97,7 @@ def practice_json(practice: Practice) -> dict:
                       for w in practice.workshops],
         "experience_reports": [
             {"municipality": r.municipality.name if r.municipality else None,
+             "outcome": r.outcome, "outcome_label": r.outcome_label or None,
              "html": r.body_html, "created_at": r.created_at.isoformat() + "Z"}
             for r in practice.experience_reports if r.publication == "published"],
         "contact": {"name": practice.contact_name, "role": practice.contact_role},

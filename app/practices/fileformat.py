@@ -15,13 +15,25 @@ from pathlib import Path
 
 import yaml
 
-from app.practices.models import EFFORTS, STATUSES, VISIBILITIES
+from app.practices.rules import (
+    CHOICES,
+    CONTACT_FIELDS,
+    CONTACT_MAX_LENGTH,
+    EMAIL_RE,
+    MAX_BODY_BYTES,
+    MAX_MODULES,
+    MIN_LEVERS,
+    MODULE_RANGE,
+    NUMBER_RANGES,
+    SDG_RANGE,
+    SLUG_RE,
+    TEXT_LIMITS,
+    URL_MAX_LENGTH,
+    URL_RE,
+    WORKSHOP_SLUG_RE,
+)
 
-SLUG_RE = re.compile(r"^[a-z0-9-]{1,80}$")
-WORKSHOP_SLUG_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})-(auftakt|modul-([1-9]))$")
-URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MAX_FILE_BYTES = 1_000_000
+MAX_FILE_BYTES = MAX_BODY_BYTES
 # libyaml's C loader and dumper when available: same results, many times faster.
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -29,9 +41,8 @@ YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 FIELD_ORDER = [
     "title", "municipality", "state", "district", "population", "summary", "levers",
     "topics", "modules", "sdgs", "status", "started", "costs_eur", "funding", "contact",
-    "workshops", "links", "visibility", "effort", "adopted_from", "reviewed",
+    "workshops", "links", "visibility", "effort", "adopted_from", "reviewed", "published",
 ]
-CONTACT_FIELDS = ["name", "role", "email", "phone"]
 
 
 @dataclass
@@ -73,6 +84,7 @@ class PracticeData:
     effort: str | None = None
     adopted_from: list[str] = field(default_factory=list)
     reviewed: date | None = None
+    published: date | None = None
 
 
 class _Checker:
@@ -155,7 +167,7 @@ class _Checker:
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
                 self.fail(name, f"„{value}“ ist keine Zahl von {low} bis {high}")
                 return []
-        return sorted(values)
+        return values
 
 
 def _as_int(value):
@@ -202,34 +214,48 @@ def _validate(name, slug, meta, body, levers, topics) -> PracticeData | list[Fil
     check = _Checker(name, meta)
     for unknown in sorted(set(map(str, meta)) - set(FIELD_ORDER)):
         check.fail(unknown, "unbekanntes Feld")
+    return validate_fields(check, slug, body, levers, topics)
+
+
+def validate_fields(check: _Checker, slug: str, body: str, levers: set[str],
+                    topics: set[str]) -> PracticeData | list[FileError]:
+    """Check every SPEC §2 rule on the fields in `check.meta`; the data or the errors."""
+    text, integer = check.text, check.integer
     data = PracticeData(
         slug=slug,
-        title=check.text("title", 200, required=True) or "",
-        municipality=check.text("municipality", 200, required=True) or "",
-        summary=check.text("summary", 600, required=True) or "",
-        levers=check.slugs("levers", levers, minimum=1),
-        status=check.choice("status", STATUSES, required=True) or "",
+        title=text("title", TEXT_LIMITS["title"], required=True) or "",
+        municipality=text("municipality", TEXT_LIMITS["municipality"], required=True) or "",
+        summary=text("summary", TEXT_LIMITS["summary"], required=True) or "",
+        levers=check.slugs("levers", levers, minimum=MIN_LEVERS),
+        status=check.choice("status", CHOICES["status"], required=True) or "",
         body=body.strip() + "\n" if body.strip() else "",
-        state=check.text("state", 120),
-        district=check.text("district", 120),
-        population=check.integer("population", 0, 10_000_000),
+        state=text("state", TEXT_LIMITS["state"]),
+        district=text("district", TEXT_LIMITS["district"]),
+        population=integer("population", *NUMBER_RANGES["population"]),
         topics=check.slugs("topics", topics),
-        modules=check.numbers("modules", 1, 4, max_count=4),
-        sdgs=check.numbers("sdgs", 1, 17),
-        started=check.integer("started", 1900, 2100),
-        costs_eur=check.integer("costs_eur", 0, 10_000_000_000),
-        funding=check.text("funding", 1000),
+        modules=check.numbers("modules", *MODULE_RANGE, max_count=MAX_MODULES),
+        sdgs=check.numbers("sdgs", *SDG_RANGE),
+        started=integer("started", *NUMBER_RANGES["started"]),
+        costs_eur=integer("costs_eur", *NUMBER_RANGES["costs_eur"]),
+        funding=text("funding", TEXT_LIMITS["funding"]),
         contact=_contact(check),
         workshops=_workshops(check),
         links=_links(check),
-        visibility=check.choice("visibility", VISIBILITIES) or "public",
-        effort=check.choice("effort", EFFORTS),
+        visibility=check.choice("visibility", CHOICES["visibility"]) or "public",
+        effort=check.choice("effort", CHOICES["effort"]),
         adopted_from=check.slugs("adopted_from", None),
-        reviewed=_reviewed(check),
+        reviewed=_date(check, "reviewed"),
+        published=_date(check, "published"),
     )
     if slug in data.adopted_from:
         check.fail("adopted_from", "ein Eintrag kann sich nicht selbst übernehmen")
     return check.errors or data
+
+
+def check_fields(name: str, slug: str, meta: dict, body: str, levers: set[str],
+                 topics: set[str]) -> PracticeData | list[FileError]:
+    """The rules of a practice file applied to fields from elsewhere (the web form)."""
+    return validate_fields(_Checker(name, meta), slug, body, levers, topics)
 
 
 def _contact(check: _Checker) -> dict[str, str]:
@@ -244,7 +270,7 @@ def _contact(check: _Checker) -> dict[str, str]:
         if key not in CONTACT_FIELDS:
             check.fail(f"contact.{key}", "unbekanntes Feld; erlaubt: " + ", ".join(CONTACT_FIELDS))
         elif item is not None and str(item).strip():
-            contact[key] = " ".join(str(item).split())[:254]
+            contact[key] = " ".join(str(item).split())[:CONTACT_MAX_LENGTH]
     if "email" in contact and not EMAIL_RE.match(contact["email"]):
         check.fail("contact.email", "keine gültige E-Mail-Adresse")
     return contact
@@ -264,20 +290,20 @@ def _workshops(check: _Checker) -> list[str]:
 def _links(check: _Checker) -> list[str]:
     values = check.listing("links")
     for value in values:
-        if not isinstance(value, str) or not URL_RE.match(value) or len(value) > 2000:
+        if not isinstance(value, str) or not URL_RE.match(value) or len(value) > URL_MAX_LENGTH:
             check.fail("links", f"„{value}“ ist keine http(s)-Adresse")
     return [str(v) for v in values]
 
 
-def _reviewed(check: _Checker) -> date | None:
-    value = check.meta.get("reviewed")
-    if value is None:
+def _date(check: _Checker, name: str) -> date | None:
+    value = check.meta.get(name)
+    if value is None or value == "":
         return None
     if isinstance(value, date):
         return value
     if isinstance(value, str) and _is_date(value):
         return date.fromisoformat(value)
-    check.fail("reviewed", "muss ein Datum der Form JJJJ-MM-TT sein")
+    check.fail(name, "muss ein Datum der Form JJJJ-MM-TT sein")
     return None
 
 
@@ -331,6 +357,7 @@ def write_practice_text(data: PracticeData) -> str:
         "workshops": data.workshops, "links": data.links, "visibility": data.visibility,
         "effort": data.effort, "adopted_from": data.adopted_from,
         "reviewed": data.reviewed.isoformat() if data.reviewed else None,
+        "published": data.published.isoformat() if data.published else None,
     }
     lines = ["---"]
     for key in FIELD_ORDER:
@@ -346,8 +373,8 @@ def write_practice_text(data: PracticeData) -> str:
         elif isinstance(value, list):
             if value:
                 lines.append(f"{key}: {_flow_list(value)}")
-        elif key == "reviewed" and value:
-            lines.append(f"reviewed: {value}")
+        elif key in ("reviewed", "published") and value:
+            lines.append(f"{key}: {value}")
         elif value is not None:
             lines.append(f"{key}: {_scalar(value)}")
     lines.append("---")

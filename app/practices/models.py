@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Column, Date, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -34,19 +35,63 @@ EFFORTS = ("gering", "mittel", "hoch")
 EFFORT_LABELS = {"gering": "gering", "mittel": "mittel", "hoch": "hoch"}
 
 
-def _link_table(name: str, other: str) -> Table:
-    return Table(
-        f"practice_{name}",
-        db.metadata,
-        Column("practice_id", ForeignKey("practice.id", ondelete="CASCADE"), primary_key=True),
-        Column(f"{other}_id", ForeignKey(f"{other}.id", ondelete="CASCADE"), primary_key=True),
-    )
+class PracticeLever(db.Model):
+    """A lever of a practice, in the order its authors wrote them (the first is the main one)."""
+
+    __tablename__ = "practice_lever"
+
+    practice_id: Mapped[int] = mapped_column(
+        ForeignKey("practice.id", ondelete="CASCADE"), primary_key=True)
+    lever_id: Mapped[int] = mapped_column(
+        ForeignKey("lever.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(default=0, server_default="0")
+    lever: Mapped[Lever] = relationship(lazy="joined")
 
 
-practice_lever = _link_table("lever", "lever")
-practice_topic = _link_table("topic", "topic")
-practice_module = _link_table("module", "module")
-practice_workshop = _link_table("workshop", "workshop")
+class PracticeTopic(db.Model):
+    """A topic of a practice, in written order."""
+
+    __tablename__ = "practice_topic"
+
+    practice_id: Mapped[int] = mapped_column(
+        ForeignKey("practice.id", ondelete="CASCADE"), primary_key=True)
+    topic_id: Mapped[int] = mapped_column(
+        ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(default=0, server_default="0")
+    topic: Mapped[Topic] = relationship(lazy="joined")
+
+
+class PracticeModule(db.Model):
+    """A workshop module a practice belongs to, in written order."""
+
+    __tablename__ = "practice_module"
+
+    practice_id: Mapped[int] = mapped_column(
+        ForeignKey("practice.id", ondelete="CASCADE"), primary_key=True)
+    module_id: Mapped[int] = mapped_column(
+        ForeignKey("module.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(default=0, server_default="0")
+    module: Mapped[Module] = relationship(lazy="joined")
+
+
+class PracticeWorkshop(db.Model):
+    """A workshop where a practice was discussed, in written order."""
+
+    __tablename__ = "practice_workshop"
+
+    practice_id: Mapped[int] = mapped_column(
+        ForeignKey("practice.id", ondelete="CASCADE"), primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshop.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(default=0, server_default="0")
+    workshop: Mapped[Workshop] = relationship(lazy="joined")
+
+
+# The link tables, for queries that join or count them directly.
+practice_lever = PracticeLever.__table__
+practice_topic = PracticeTopic.__table__
+practice_module = PracticeModule.__table__
+practice_workshop = PracticeWorkshop.__table__
 
 
 class PracticeSdg(db.Model):
@@ -58,6 +103,7 @@ class PracticeSdg(db.Model):
         ForeignKey("practice.id", ondelete="CASCADE"), primary_key=True
     )
     sdg: Mapped[int] = mapped_column(Integer, primary_key=True)
+    position: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Practice(db.Model):
@@ -94,24 +140,28 @@ class Practice(db.Model):
 
     municipality: Mapped[Municipality] = relationship(back_populates="practices")
     author: Mapped[User | None] = relationship()
-    levers: Mapped[list[Lever]] = relationship(
-        secondary=practice_lever, order_by="[Lever.position, Lever.slug]"
-    )
-    topics: Mapped[list[Topic]] = relationship(
-        secondary=practice_topic, order_by="[Topic.position, Topic.slug]"
-    )
-    modules: Mapped[list[Module]] = relationship(
-        secondary=practice_module, order_by="Module.number"
-    )
-    workshops: Mapped[list[Workshop]] = relationship(
-        secondary=practice_workshop, order_by="[Workshop.date, Workshop.slug]"
-    )
+    # Ordered links (SPEC §2: lists keep the order in which they were written); the
+    # proxies read and assign the linked objects themselves.
+    lever_links: Mapped[list[PracticeLever]] = relationship(
+        cascade="all, delete-orphan", order_by="PracticeLever.position")
+    topic_links: Mapped[list[PracticeTopic]] = relationship(
+        cascade="all, delete-orphan", order_by="PracticeTopic.position")
+    module_links: Mapped[list[PracticeModule]] = relationship(
+        cascade="all, delete-orphan", order_by="PracticeModule.position")
+    workshop_links: Mapped[list[PracticeWorkshop]] = relationship(
+        cascade="all, delete-orphan", order_by="PracticeWorkshop.position")
     sdg_links: Mapped[list[PracticeSdg]] = relationship(
-        cascade="all, delete-orphan", order_by="PracticeSdg.sdg"
+        cascade="all, delete-orphan", order_by="PracticeSdg.position"
     )
+    levers: AssociationProxy[list[Lever]] = association_proxy("lever_links", "lever")
+    topics: AssociationProxy[list[Topic]] = association_proxy("topic_links", "topic")
+    modules: AssociationProxy[list[Module]] = association_proxy("module_links", "module")
+    workshops: AssociationProxy[list[Workshop]] = association_proxy("workshop_links", "workshop")
     revisions: Mapped[list[Revision]] = relationship(
         back_populates="practice", cascade="all, delete-orphan", order_by="Revision.number"
     )
+    state_changes: Mapped[list[StateChange]] = relationship(
+        back_populates="practice", cascade="all, delete-orphan", order_by="StateChange.id")
     experience_reports: Mapped[list[ExperienceReport]] = relationship(
         back_populates="practice", cascade="all, delete-orphan",
         order_by="ExperienceReport.created_at",
@@ -193,3 +243,39 @@ class ExperienceReport(db.Model):
         from app.practices.reports import OUTCOME_LABELS
 
         return OUTCOME_LABELS.get(self.outcome or "", "")
+
+
+class StateChange(db.Model):
+    """One move of a practice between publication states: who, when, and why (a comment)."""
+
+    __tablename__ = "practice_state_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(
+        ForeignKey("practice.id", ondelete="CASCADE"), index=True)
+    from_state: Mapped[str] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    practice: Mapped[Practice] = relationship(back_populates="state_changes")
+    actor: Mapped[User | None] = relationship()
+
+
+class ParkedForm(db.Model):
+    """What someone typed into an entry form when their session had expired.
+
+    Kept server-side until they have signed in again, then put back into the form; only
+    the SHA-256 of the one-time key in the sign-in link is stored.
+    """
+
+    __tablename__ = "parked_form"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    path: Mapped[str] = mapped_column(String(300))
+    fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

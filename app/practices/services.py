@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -19,7 +19,16 @@ from app.practices.fileformat import (
     read_practice_file,
     write_practice_text,
 )
-from app.practices.models import Practice, PracticeSdg, Revision
+from app.practices import states
+from app.practices.models import (
+    Practice,
+    PracticeLever,
+    PracticeModule,
+    PracticeSdg,
+    PracticeTopic,
+    PracticeWorkshop,
+    Revision,
+)
 from app.search.outbox import record_practice_change
 from app.taxonomies.models import Lever, Topic
 from app.timeutil import utcnow
@@ -68,6 +77,7 @@ def practice_to_data(practice: Practice) -> PracticeData:
         links=list(practice.links or []), visibility=practice.visibility,
         effort=practice.effort, adopted_from=list(practice.adopted_from or []),
         reviewed=practice.reviewed, body=practice.body,
+        published=practice.published_at.date() if practice.published_at else None,
     )
 
 
@@ -96,11 +106,22 @@ def _by_slug(model, slugs: list[str]) -> list:
     return [rows[slug] for slug in slugs]
 
 
+def ordered_links(current: list, make: Callable, attribute: str, targets: list) -> list:
+    """Link rows for `targets` in their order, reusing the rows that already exist."""
+    existing = {getattr(link, attribute): link for link in current}
+    links = []
+    for position, target in enumerate(targets):
+        link = existing.get(target) or make(target)
+        link.position = position
+        links.append(link)
+    return links
+
+
 def apply_practice_data(practice: Practice, data: PracticeData) -> None:
     """Copy validated file data onto a practice (no commit).
 
     Referenced rows are looked up (or created) first, so that no flush happens while the
-    practice is half filled in.
+    practice is half filled in. Lists keep the order in which they were written.
     """
     municipality = get_or_create_municipality(
         data.municipality, data.state, data.district, data.population)
@@ -121,11 +142,18 @@ def apply_practice_data(practice: Practice, data: PracticeData) -> None:
         practice.contact_phone = data.contact.get("phone")
         practice.links, practice.adopted_from = list(data.links), list(data.adopted_from)
         practice.reviewed = data.reviewed
-        practice.levers, practice.topics = levers, topics
-        practice.modules = [modules[number] for number in data.modules]
-        practice.workshops = workshops
-        current = {link.sdg: link for link in practice.sdg_links}
-        practice.sdg_links = [current.get(n) or PracticeSdg(sdg=n) for n in data.sdgs]
+        practice.lever_links = ordered_links(
+            practice.lever_links, lambda lever: PracticeLever(lever=lever), "lever", levers)
+        practice.topic_links = ordered_links(
+            practice.topic_links, lambda topic: PracticeTopic(topic=topic), "topic", topics)
+        practice.module_links = ordered_links(
+            practice.module_links, lambda module: PracticeModule(module=module), "module",
+            [modules[number] for number in data.modules])
+        practice.workshop_links = ordered_links(
+            practice.workshop_links, lambda workshop: PracticeWorkshop(workshop=workshop),
+            "workshop", workshops)
+        practice.sdg_links = ordered_links(
+            practice.sdg_links, lambda number: PracticeSdg(sdg=number), "sdg", data.sdgs)
 
 
 def record_revision(practice: Practice, source: str, author_id: int | None = None,
@@ -139,28 +167,26 @@ def record_revision(practice: Practice, source: str, author_id: int | None = Non
     return revision
 
 
-def _positions(model) -> dict[str, tuple[int, str]]:
-    return {row.slug: (row.position, row.slug) for row in db.session.scalars(select(model))}
-
-
 def _effective_text(data: PracticeData, existing: Practice) -> str:
     """The file text the data would give once stored.
 
-    Stored links come back in the taxonomies' order, and a known municipality keeps its
-    own facts, so both are applied before comparing with the stored entry.
+    A known municipality keeps its own facts, and an entry whose file names no
+    publication date keeps the one it has, so both are applied before comparing.
     """
-    levers, topics = _positions(Lever), _positions(Topic)
-    data = replace(
-        data,
-        levers=sorted(data.levers, key=levers.__getitem__),
-        topics=sorted(data.topics, key=topics.__getitem__),
-        workshops=sorted(data.workshops),
-    )
     municipality = existing.municipality
     if municipality.name == data.municipality:
         data = replace(data, state=municipality.state, district=municipality.district,
                        population=municipality.population)
+    if data.published is None and existing.published_at is not None:
+        data = replace(data, published=existing.published_at.date())
     return write_practice_text(data)
+
+
+def publication_time(day: date | None, fallback: datetime | None) -> datetime:
+    """The stored moment of first publication: the given day (midnight UTC), else fallback."""
+    if day is not None:
+        return datetime.combine(day, time.min)
+    return fallback or utcnow()
 
 
 def save_imported_practice(data: PracticeData) -> str:
@@ -176,8 +202,8 @@ def save_imported_practice(data: PracticeData) -> str:
     db.session.add(practice)
     now = utcnow()
     practice.updated_at = now
-    practice.publication = "published"  # the file is the curated source (SPEC §2)
-    practice.published_at = practice.published_at or now
+    practice.publication = states.PUBLISHED  # the file is the curated source (SPEC §2)
+    practice.published_at = publication_time(data.published, practice.published_at or now)
     db.session.flush()
     record_revision(practice, source="import", note="Import aus Datei")
     record_practice_change(practice.slug)

@@ -67,8 +67,8 @@ def load_practices(session: Session, slugs: list[str]) -> dict[str, Practice]:
     """Practices by slug with everything indexing needs, in few queries."""
     rows = session.scalars(
         select(Practice).where(Practice.slug.in_(slugs)).options(
-            selectinload(Practice.municipality), selectinload(Practice.levers),
-            selectinload(Practice.topics), selectinload(Practice.modules),
+            selectinload(Practice.municipality), selectinload(Practice.lever_links),
+            selectinload(Practice.topic_links), selectinload(Practice.module_links),
             selectinload(Practice.sdg_links), selectinload(Practice.experience_reports),
         ))
     return {practice.slug: practice for practice in rows}
