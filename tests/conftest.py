@@ -286,3 +286,50 @@ def fresh_request_contexts(app):
     """Every app of make_app already uses FreshContextClient; kept for explicit requests."""
     app.test_client_class = FreshContextClient
     return app
+
+
+class SmtpSink:
+    """The mails that arrived at the local SMTP server, parsed (email.message.EmailMessage)."""
+
+    def __init__(self):
+        self.messages = []
+        self.recipients = []  # the envelope's RCPT TO addresses, one list per mail
+        self.port = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        import email.policy
+
+        self.messages.append(email.message_from_bytes(envelope.content,
+                                                      policy=email.policy.default))
+        self.recipients.append(list(envelope.rcpt_tos))
+        return "250 Message accepted for delivery"
+
+    def wait(self) -> "SmtpSink":
+        """Wait until mails sent in the background have been handed over (or failed)."""
+        from app.mail import wait_for_pending_mail
+
+        wait_for_pending_mail()
+        return self
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 and a free port; `app` sends its mail there."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    sink = SmtpSink()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        sink.port = probe.getsockname()[1]
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.port, MAIL_USE_TLS=False,
+                      MAIL_USE_SSL=False, MAIL_USERNAME="", MAIL_TIMEOUT=5)
+    try:
+        yield sink
+    finally:
+        sink.wait()
+        controller.stop()

@@ -16,7 +16,10 @@ Commands (app/accounts/cli.py):
     flask users list
 
 Pages (app/accounts/views.py, blueprint "accounts" at /konto): anmelden, abmelden (POST),
-passwort-setzen/<token>, passwort-aendern, and /konto itself (the own profile).
+passwort-setzen/<token>, passwort-aendern, passwort-vergessen (a one-time link by e-mail,
+app/mail.py), profil (name, contact role, phone), daten (own data as JSON), loeschen
+(deleting the own account, app/accounts/privacy.py), and /konto itself (the own profile).
+A deleted author is shown as "ehemaliges Konto": template filter `author_name`.
 
 Other domains record security events with app.accounts.audit.log_security_event.
 """

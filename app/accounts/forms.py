@@ -2,8 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms import EmailField, PasswordField, StringField, SubmitField, TelField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, ValidationError
 
 from app.accounts.passwords import MAX_LENGTH, password_problem
 
@@ -65,3 +65,50 @@ class LogoutForm(FlaskForm):
     """Only the CSRF token: signing out is a POST."""
 
     submit = SubmitField(_l("Abmelden"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        _l("E-Mail-Adresse"),
+        validators=[DataRequired(_l("Bitte geben Sie Ihre E-Mail-Adresse ein.")),
+                    Length(max=254, message=_l("Die E-Mail-Adresse ist zu lang.")),
+                    Email(_l("Bitte geben Sie eine gültige E-Mail-Adresse ein, zum Beispiel "
+                             "name@gemeinde.de."))],
+        description=_l("Die Adresse, mit der Sie sich anmelden."),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        render_kw={"autocomplete": "email", "spellcheck": "false", "maxlength": 254})
+    submit = SubmitField(_l("Link anfordern"))
+
+
+class ProfileForm(FlaskForm):
+    """Only what a person may change about themselves: not e-mail, role or municipality."""
+
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(_l("Bitte geben Sie Ihren Namen an.")),
+                    Length(max=200, message=_l("Höchstens 200 Zeichen."))],
+        render_kw={"autocomplete": "name", "maxlength": 200})
+    contact_role = StringField(
+        _l("Funktion"),
+        validators=[Length(max=200, message=_l("Höchstens 200 Zeichen."))],
+        description=_l("Wird als Ansprechperson in neuen Einträgen vorgeschlagen, zum Beispiel "
+                       "„Klimaschutzmanagerin“ oder „Erster Bürgermeister“."),
+        render_kw={"autocomplete": "organization-title", "maxlength": 200})
+    phone = TelField(
+        _l("Telefon"),
+        validators=[Length(max=60, message=_l("Höchstens 60 Zeichen.")),
+                    Regexp(r"^[0-9+()/. \-]*$", message=_l(
+                        "Bitte nur Ziffern, Leerzeichen und die Zeichen + ( ) / . - verwenden, "
+                        "zum Beispiel 09241 723-0."))],
+        description=_l("Freiwillig; wird als Telefon der Ansprechperson vorgeschlagen."),
+        render_kw={"autocomplete": "tel", "maxlength": 60})
+    submit = SubmitField(_l("Profil speichern"))
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(
+        _l("Ihr Passwort"),
+        validators=[DataRequired(_l("Bitte bestätigen Sie die Löschung mit Ihrem Passwort.")),
+                    Length(max=MAX_LENGTH)],
+        render_kw={"autocomplete": "current-password"})
+    submit = SubmitField(_l("Konto endgültig löschen"))

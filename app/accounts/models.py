@@ -31,6 +31,9 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # Defaults for the contact of a new entry (SPEC §2 contact: role and phone).
+    contact_role: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(60))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default="member")
     municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"))
@@ -84,7 +87,7 @@ class AuthFailure(db.Model):
     __table_args__ = (Index("ix_auth_failure_scope_key_created", "scope", "key", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    scope: Mapped[str] = mapped_column(String(20))  # "account", "ip" or "token-ip"
+    scope: Mapped[str] = mapped_column(String(20))  # a key of throttle.LIMITS, e.g. "account"
     key: Mapped[str] = mapped_column(String(254))  # normalised e-mail or IP address
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 

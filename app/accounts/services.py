@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, session
+from flask import current_app, render_template, session
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from sqlalchemy import func, select, update
@@ -20,10 +20,12 @@ from app.accounts.audit import client_address, log_security_event
 from app.accounts.models import ROLES, PasswordToken, User
 from app.accounts.passwords import hash_password, password_problem, verify_password
 from app.extensions import db
+from app.mail import send_mail
 from app.municipalities.models import Municipality
 from app.timeutil import utcnow
 
 TOKEN_LIFETIME = timedelta(hours=72)
+RESET_LIFETIME = timedelta(hours=2)  # a link asked for by "Passwort vergessen?"
 
 
 class AccountError(ValueError):
@@ -88,12 +90,12 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _new_password_token(user: User) -> str:
+def _new_password_token(user: User, lifetime: timedelta = TOKEN_LIFETIME) -> str:
     """Add a one-time token for the user (not committed); return the token itself."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
     db.session.add(PasswordToken(user=user, token_hash=_token_digest(token), created_at=now,
-                                 expires_at=now + TOKEN_LIFETIME))
+                                 expires_at=now + lifetime))
     return token
 
 
@@ -109,6 +111,33 @@ def issue_password_link(user: User) -> str:
     log_security_event("password_link_issued", target=user.email)
     db.session.commit()
     return password_link(token)
+
+
+def request_password_reset(email: str) -> None:
+    """"Passwort vergessen?": mail a one-time link when the address has an active account.
+
+    Callers answer the same whatever happens here, so nobody learns whether an account
+    exists; the mail is sent in the background so that the time taken does not tell either.
+    Earlier links stay valid (a stranger's request must not spoil the owner's link); using
+    any link spends them all. Raises ThrottledError beyond the reset limits.
+    """
+    key, address = email.strip().lower()[:254], client_address()
+    if throttle.is_blocked(reset_account=key, reset_ip=address):
+        log_security_event("password_reset_throttled", target=key, commit=True)
+        raise ThrottledError
+    throttle.record_failure(reset_account=key, reset_ip=address)
+    user = find_user(key)
+    known = user is not None and user.active
+    token = _new_password_token(user, RESET_LIFETIME) if known else None
+    log_security_event("password_reset_requested", target=key,
+                       details={"account_exists": known})
+    db.session.commit()
+    if token is not None:
+        body = render_template("accounts/mail/password_reset.txt", user=user,
+                               link=password_link(token),
+                               hours=int(RESET_LIFETIME.total_seconds() // 3600))
+        subject = _("Kommunen for future: Ihr Link zum Setzen des Passworts")
+        send_mail(user.email, subject, body, background=True)
 
 
 def _expire_tokens(user: User) -> None:
@@ -213,6 +242,22 @@ def deactivate_user(user: User) -> User:
     user.session_version += 1
     _expire_tokens(user)
     log_security_event("user_deactivated", target=user.email)
+    db.session.commit()
+    return user
+
+
+def update_profile(user: User, name: str, contact_role: str, phone: str) -> User:
+    """Save the own name and the defaults for an entry's contact (role, phone)."""
+    values = {"name": name.strip(), "contact_role": contact_role.strip() or None,
+              "phone": phone.strip() or None}
+    if not values["name"]:
+        raise AccountError(_("Bitte geben Sie Ihren Namen an."))
+    changed = sorted(field for field, value in values.items() if getattr(user, field) != value)
+    for field, value in values.items():
+        setattr(user, field, value)
+    if changed:
+        log_security_event("profile_updated", target=user.email,
+                           details={"fields": ", ".join(changed)})
     db.session.commit()
     return user
 

@@ -25,12 +25,15 @@ LIMITS = {
     "account": Limit(5, timedelta(minutes=1)),  # the 6th failed sign-in per minute: 429
     "ip": Limit(30, timedelta(minutes=1)),
     "token-ip": Limit(10, timedelta(minutes=1)),  # wrong one-time links from one address
+    # "Passwort vergessen?": every request counts, known address or not (no enumeration).
+    "reset-account": Limit(3, timedelta(minutes=15)),
+    "reset-ip": Limit(10, timedelta(minutes=15)),
 }
-RETENTION = timedelta(minutes=15)
+RETENTION = timedelta(minutes=15)  # at least the longest window
 
 
 def normalise_key(scope: str, key: str) -> str:
-    return key.strip().lower()[:254] if scope == "account" else key[:254]
+    return key.strip().lower()[:254] if scope.endswith("account") else key[:254]
 
 
 def failure_count(scope: str, key: str) -> int:
@@ -43,7 +46,7 @@ def failure_count(scope: str, key: str) -> int:
 
 
 def is_blocked(**keys: str | None) -> bool:
-    """True when any given scope (account=..., ip=..., token_ip=...) has used up its limit."""
+    """True when any given scope (account=..., ip=..., token_ip=..., reset_ip=...) is used up."""
     for name, key in keys.items():
         scope = name.replace("_", "-")
         if key and failure_count(scope, key) >= LIMITS[scope].attempts:

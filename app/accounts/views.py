@@ -1,5 +1,7 @@
-"""Account pages under /konto: sign-in and -out, one-time links, password change, profile."""
+"""Account pages under /konto: sign-in and -out, one-time links, password change, profile,
+"Passwort vergessen?", and the GDPR pages (own data as JSON, deleting the account)."""
 
+import json
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -7,14 +9,24 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.accounts import services, throttle
+from app.accounts import privacy, services, throttle
 from app.accounts.audit import client_address, log_security_event
-from app.accounts.forms import ChangePasswordForm, LoginForm, LogoutForm, SetPasswordForm
+from app.accounts.display import author_name
+from app.accounts.forms import (
+    ChangePasswordForm,
+    DeleteAccountForm,
+    ForgotPasswordForm,
+    LoginForm,
+    LogoutForm,
+    ProfileForm,
+    SetPasswordForm,
+)
 from app.accounts.models import ROLE_LABELS
 from app.errors import abort_with_message
 from app.extensions import db
 
 bp = Blueprint("accounts", __name__, url_prefix="/konto")
+bp.add_app_template_filter(author_name, "author_name")
 
 THROTTLED_MESSAGE = ("Zu viele fehlgeschlagene Versuche. Bitte warten Sie eine Minute "
                      "und versuchen Sie es dann erneut.")
@@ -102,8 +114,8 @@ def set_password(token: str):
             _throttled()
         services.record_bad_token()
         abort_with_message(404, _("Dieser Link ist ungültig, abgelaufen oder wurde bereits "
-                                  "benutzt. Bitte fragen Sie das Organisationsteam nach "
-                                  "einem neuen Link."))
+                                  "benutzt. Einen neuen Link können Sie über „Passwort "
+                                  "vergessen?“ auf der Anmeldeseite anfordern."))
     form = SetPasswordForm()
     form.context_words = (stored.user.email, stored.user.name)
     if form.validate_on_submit():
@@ -146,3 +158,78 @@ def profile():
     """The own account: name, e-mail address, role and municipality."""
     return render_template("accounts/profile.html", user=current_user,
                            role_label=_(ROLE_LABELS[current_user.role]))
+
+
+RESET_ANSWER = ("Wenn es ein Konto mit dieser Adresse gibt, haben wir Ihnen eine E-Mail mit "
+                "einem Link zum Setzen eines neuen Passworts geschickt. Der Link ist zwei "
+                "Stunden gültig. Bitte sehen Sie auch im Spam-Ordner nach.")
+
+
+@bp.route("/passwort-vergessen", methods=["GET", "POST"])
+def forgot_password():
+    """Ask for a one-time link by e-mail; the answer never tells whether an account exists."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.request_password_reset(form.email.data)
+        except services.ThrottledError:
+            abort_with_message(429, _("Zu viele Anfragen. Bitte warten Sie eine Viertelstunde "
+                                      "und versuchen Sie es dann erneut."))
+        flash(_(RESET_ANSWER), "success")
+        return redirect(url_for("accounts.login"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/forgot_password.html", form=form), status
+
+
+@bp.route("/profil", methods=["GET", "POST"])
+@login_required
+def edit_profile():
+    """Edit the own name and the defaults for an entry's contact (role, phone)."""
+    user = current_user._get_current_object()
+    form = ProfileForm(obj=user)
+    if form.validate_on_submit():
+        try:
+            services.update_profile(user, form.name.data, form.contact_role.data or "",
+                                    form.phone.data or "")
+        except services.AccountError as error:
+            form.name.errors.append(str(error))
+        else:
+            flash(_("Ihr Profil ist gespeichert."), "success")
+            return redirect(url_for("accounts.profile"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/edit_profile.html", form=form), status
+
+
+@bp.get("/daten")
+@login_required
+def download_data():
+    """"Meine Daten herunterladen": the account's own data as a JSON attachment."""
+    user = current_user._get_current_object()
+    data = privacy.personal_data(user)
+    log_security_event("personal_data_exported", target=user.email, commit=True)
+    response = current_app.response_class(
+        json.dumps(data, ensure_ascii=False, indent=2) + "\n",
+        mimetype="application/json")
+    response.headers["Content-Disposition"] = \
+        'attachment; filename="meine-daten-kommunen-for-future.json"'
+    return response
+
+
+@bp.route("/loeschen", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    """Delete the own account after the password; entries stay with the municipality."""
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            privacy.delete_account(current_user._get_current_object(), form.password.data)
+        except services.ThrottledError:
+            _throttled()
+        except services.AccountError as error:
+            form.password.errors.append(str(error))
+        else:
+            flash(_("Ihr Konto ist gelöscht. Ihre Einträge bleiben bei Ihrer Kommune."),
+                  "success")
+            return redirect(url_for("home.index"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/delete_account.html", form=form), status
