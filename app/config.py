@@ -60,4 +60,13 @@ def load_config(instance_path: Path, overrides: dict) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "PREFERRED_URL_SCHEME": os.environ.get("PREFERRED_URL_SCHEME", "http"),
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
+        # Outgoing mail (app/mail.py): SMTP when MAIL_SERVER is set, else written to the log.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": _int_env("MAIL_PORT", 0),  # 0: 465 with SSL, 587 with STARTTLS, else 25
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "0") == "1",
+        "MAIL_USE_SSL": os.environ.get("MAIL_USE_SSL", "0") == "1",
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Kommunen for future <wissensbasis@localhost>"),
+        "MAIL_TIMEOUT": _int_env("MAIL_TIMEOUT", 10),
     }
