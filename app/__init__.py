@@ -57,6 +57,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.feeds.views import bp as feeds_bp
     from app.home.views import bp as home_bp
     from app.municipalities.views import bp as municipalities_bp
+    from app.practices.report_views import bp as reports_bp
     from app.practices.views import bp as practices_bp
     from app.search.views import bp as search_ui_bp
     from app.workshops.views import bp as workshops_bp
@@ -64,6 +65,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(home_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(practices_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(search_ui_bp)
     app.register_blueprint(municipalities_bp)
     app.register_blueprint(workshops_bp)

@@ -7,6 +7,7 @@ from app.extensions import db
 from app.municipalities.models import Municipality
 from app.permissions import visible_practices_filter
 from app.practices.models import Practice
+from app.practices.reports import reports_of_municipality
 from app.workshops.models import Workshop
 
 bp = Blueprint("municipalities", __name__)
@@ -25,7 +26,7 @@ def index():
 
 @bp.get("/kommunen/<slug>")
 def detail(slug: str):
-    """One municipality: profile, size, district, its entries and hosted workshops."""
+    """One municipality: profile, size, its entries, its experience reports, workshops."""
     municipality = db.first_or_404(select(Municipality).where(Municipality.slug == slug))
     practices = db.session.scalars(
         select(Practice).where(visible_practices_filter(),
@@ -35,4 +36,5 @@ def detail(slug: str):
         select(Workshop).where(Workshop.host_municipality_id == municipality.id)
         .order_by(Workshop.date)).all()
     return render_template("municipalities/detail.html", municipality=municipality,
-                           practices=practices, workshops=workshops)
+                           practices=practices, workshops=workshops,
+                           reports=reports_of_municipality(municipality.id))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask import abort
-from sqlalchemy import String, select
+from sqlalchemy import String, or_, select
 
 from app.extensions import db
 from app.permissions import can_view_practice, visible_practices_filter
 from app.practices.models import ExperienceReport, Practice
+from app.practices.reports import PUBLISHED
 
 
 def get_visible_practice_or_404(slug: str) -> Practice:
@@ -33,18 +34,26 @@ def recent_practices(limit: int = 6) -> list[Practice]:
     ))
 
 
+def _reported_adoptions(column, condition):
+    """SELECT of `column` over published reports that name an adopting entry."""
+    return select(column).where(condition, ExperienceReport.publication == PUBLISHED,
+                                ExperienceReport.adopted_practice_id.is_not(None))
+
+
 def adopted_from(practice: Practice) -> list[Practice]:
-    """The visible practices this one took up (slugs may name entries not imported yet)."""
-    slugs = list(practice.adopted_from or [])
-    if not slugs:
-        return []
-    rows = db.session.scalars(visible_practices().where(Practice.slug.in_(slugs)))
+    """The visible practices this one took up: named in its file or by a report on them."""
+    slugs = list(practice.adopted_from or [])  # may name entries not imported yet
+    reported = _reported_adoptions(ExperienceReport.practice_id,
+                                   ExperienceReport.adopted_practice_id == practice.id)
+    rows = db.session.scalars(visible_practices().where(
+        or_(Practice.slug.in_(slugs), Practice.id.in_(reported))).order_by(Practice.title))
     by_slug = {row.slug: row for row in rows}
-    return [by_slug[slug] for slug in slugs if slug in by_slug]
+    named = [by_slug.pop(slug) for slug in slugs if slug in by_slug]
+    return named + list(by_slug.values())
 
 
 def adopted_by(practice: Practice) -> list[Practice]:
-    """The visible practices that name this one in their `adopted_from`."""
+    """The visible practices that name this one in their `adopted_from` or in a report."""
     # A text match narrows the candidates portably (JSON text on SQLite and PostgreSQL);
     # the exact check happens in Python.
     candidates = db.session.scalars(
@@ -52,10 +61,15 @@ def adopted_by(practice: Practice) -> list[Practice]:
         .where(Practice.adopted_from.cast(String).contains(f'"{practice.slug}"'))
         .order_by(Practice.title)
     )
-    return [row for row in candidates if practice.slug in (row.adopted_from or [])]
+    named = [row for row in candidates if practice.slug in (row.adopted_from or [])]
+    reported = db.session.scalars(visible_practices().where(Practice.id.in_(
+        _reported_adoptions(ExperienceReport.adopted_practice_id,
+                            ExperienceReport.practice_id == practice.id))))
+    return sorted({row.id: row for row in [*named, *reported]}.values(),
+                  key=lambda row: row.title)
 
 
 def published_reports(practice: Practice) -> list[ExperienceReport]:
-    """The published experience reports of a practice, oldest first."""
+    """The published (not hidden) experience reports of a practice, oldest first."""
     return [report for report in practice.experience_reports
-            if report.publication == "published"]
+            if report.publication == PUBLISHED]
