@@ -332,3 +332,21 @@ def test_deleting_removes_the_account_and_keeps_the_entries(
 def test_author_name_shows_the_name_of_an_existing_account(app, create_user):
     user = create_user(name="Lena Lind")
     assert render_template_string("{{ user|author_name }}", user=user) == "Lena Lind"
+
+
+def test_rows_of_other_domains_are_exported_and_go_with_the_account(
+        client, author_with_content, login):
+    models = pytest.importorskip("app.deciding.models")
+    practice = db.session.scalar(select(Practice).where(Practice.slug == "nahwaerme"))
+    db.session.add(models.RememberedPractice(user_id=author_with_content.id,
+                                             practice_id=practice.id))
+    db.session.commit()
+    login(author_with_content)
+    data = client.get("/konto/daten").get_json()
+    assert [row["practice_id"] for row in data["other"]["remembered_practice"]] == [practice.id]
+    assert "password_token" not in data["other"]
+
+    client.post("/konto/loeschen", data={
+        "password": TEST_PASSWORD, "csrf_token": csrf_token_from(client, "/konto/loeschen")})
+    assert count(models.RememberedPractice) == 0
+    assert count(Practice) == 2

@@ -4,8 +4,9 @@ Entries belong to their municipality: deleting an account keeps them and every r
 and experience report, with the author removed (shown as "ehemaliges Konto", see
 display.author_name). References to the account in any table are found in the metadata:
 a nullable one is set to NULL, one declared ON DELETE CASCADE is deleted with the account
-(one-time links), and a required one without a cascade stops the deletion. The audit log
-keeps its rows (legitimate interest in security, SECURITY.md 18) with the actor unlinked.
+(one-time links, the Merkliste), and a required one without a cascade stops the deletion.
+The audit log keeps its rows (legitimate interest in security, SECURITY.md 18) with the
+actor unlinked. The export covers the same tables, so a new domain's rows are included.
 """
 
 from datetime import date, datetime
@@ -26,6 +27,9 @@ from app.timeutil import utcnow
 
 # Internal to the sign-in machinery, or secret: never part of an export.
 _PRIVATE_ACCOUNT_FIELDS = {"password_hash", "session_version"}
+# Tables exported in their own section, or secret (one-time links' hashes).
+_EXPORTED_ABOVE = {"user_account", "practice", "revision", "experience_report",
+                   "security_event", "password_token"}
 
 
 def _json_value(value):
@@ -59,7 +63,22 @@ def personal_data(user: User) -> dict:
                 SecurityEvent.actor_id == user.id,
                 func.lower(SecurityEvent.target) == user.email.lower()))
             .order_by(SecurityEvent.created_at, SecurityEvent.id))],
+        "other": _other_records(user),
     }
+
+
+def _other_records(user: User) -> dict[str, list[dict]]:
+    """Rows of every further table that points at the account (Merkliste, uploads, …)."""
+    records: dict[str, list[dict]] = {}
+    for table, foreign_key in _references_to_users():
+        if table.name in _EXPORTED_ABOVE:
+            continue
+        rows = db.session.execute(select(table).where(foreign_key.parent == user.id))
+        found = [{key: _json_value(value) for key, value in row.items()}
+                 for row in rows.mappings()]
+        if found:
+            records.setdefault(table.name, []).extend(found)
+    return records
 
 
 def _practice(practice: Practice) -> dict:
