@@ -117,7 +117,7 @@ def request_password_reset(email: str) -> None:
     """"Passwort vergessen?": mail a one-time link when the address has an active account.
 
     Callers answer the same whatever happens here, so nobody learns whether an account
-    exists; the mail is sent in the background so that the time taken does not tell either.
+    exists; the mail is sent in the background, so a slow mail server does not tell either.
     Earlier links stay valid (a stranger's request must not spoil the owner's link); using
     any link spends them all. Raises ThrottledError beyond the reset limits.
     """
