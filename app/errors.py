@@ -41,6 +41,14 @@ def handle_http_exception(error: HTTPException):
 
 
 def handle_csrf_error(error: CSRFError):
+    from flask_login import current_user
+
+    from app.practices.parking import can_park, park_posted_form
+
+    if can_park() and not current_user.is_authenticated:
+        # The session (and its CSRF token) expired while someone was writing an entry:
+        # keep what they typed and let them sign in again (nothing is saved as an entry).
+        return park_posted_form()
     return error_response(400, "Das Formular ist abgelaufen oder unvollständig. "
                                "Bitte laden Sie die Seite neu und versuchen Sie es erneut.")
 

@@ -124,3 +124,22 @@ def visible_practices_filter(user=None):
     if can_see_members_only(user):
         return and_(condition, true())
     return and_(condition, Practice.visibility == "public")
+
+
+def template_globals() -> dict:
+    """The predicates templates ask, for the signed-in person (registered in create_app)."""
+    return {
+        "can_create_practice": lambda: can_create_practice(None),
+        "can_edit_practice": lambda practice: can_edit_practice(None, practice),
+        "can_view_history": lambda practice: can_view_history(None, practice),
+        "can_submit": lambda practice: can_apply(None, practice, states.SUBMIT),
+        "can_curate": lambda: can_curate(None),
+        "can_report_on": lambda practice: can_report_on(None, practice),
+        "return_comment": _return_comment,
+    }
+
+
+def _return_comment(practice: Practice):
+    from app.practices.writing import latest_comment
+
+    return latest_comment(practice)

@@ -15,7 +15,7 @@ from werkzeug.routing import BuildError
 from app.extensions import db
 from app.municipalities.models import SIZE_CLASS_LABELS
 from app.permissions import can_see_contact_details, is_signed_in
-from app.practices.models import EFFORT_LABELS, STATUS_LABELS
+from app.practices.models import EFFORT_LABELS, PUBLICATION_LABELS, STATUS_LABELS
 from app.taxonomies.models import Lever, Topic
 from app.workshops.models import Module
 
@@ -37,6 +37,7 @@ class Labels:
     """German names for taxonomy slugs, loaded once per request when first needed."""
 
     status = STATUS_LABELS
+    publication = PUBLICATION_LABELS
     size_class = SIZE_CLASS_LABELS
     effort = EFFORT_LABELS
     sdg = SDG_NAMES

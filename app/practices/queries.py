@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from flask import abort
 from sqlalchemy import String, or_, select
+from werkzeug.exceptions import NotFound
 
 from app.extensions import db
 from app.permissions import can_view_practice, visible_practices_filter
+from app.practices import states
 from app.practices.models import ExperienceReport, Practice
 from app.practices.reports import PUBLISHED
+
+
+class PracticeNotFound(NotFound):
+    """No entry this reader may see: missing, a draft, or members-only for an anonymous reader.
+
+    A 404 like any other; the entry pages answer it with the members-only explanation for
+    anonymous readers, the same for every one of these cases, so that nothing leaks.
+    """
 
 
 def get_visible_practice_or_404(slug: str) -> Practice:
@@ -18,8 +27,15 @@ def get_visible_practice_or_404(slug: str) -> Practice:
     """
     practice = db.session.scalar(select(Practice).where(Practice.slug == slug))
     if practice is None or not can_view_practice(None, practice):
-        abort(404)
+        raise PracticeNotFound()
     return practice
+
+
+def members_only_entries_exist() -> bool:
+    """Are there published members-only entries at all (for a hint to anonymous readers)?"""
+    return db.session.scalar(select(Practice.id).where(
+        Practice.publication.in_(states.READABLE), Practice.visibility == "members").limit(1)
+    ) is not None
 
 
 def visible_practices():
@@ -73,3 +89,12 @@ def published_reports(practice: Practice) -> list[ExperienceReport]:
     """The published (not hidden) experience reports of a practice, oldest first."""
     return [report for report in practice.experience_reports
             if report.publication == PUBLISHED]
+
+
+def own_practices(user) -> list[Practice]:
+    """Entries the person wrote, and for representatives every entry of their municipality."""
+    condition = Practice.author_id == user.id
+    if user.role == "representative" and user.municipality_id is not None:
+        condition = or_(condition, Practice.municipality_id == user.municipality_id)
+    return list(db.session.scalars(
+        select(Practice).where(condition).order_by(Practice.updated_at.desc())))

@@ -34,9 +34,14 @@ def hidden_reports(practice: Practice) -> list[ExperienceReport]:
 
 @bp.app_context_processor
 def report_helpers() -> dict:
-    """What the entry page asks to show reports and their buttons."""
-    return {"can_report_on": can_report_on, "can_edit_report": can_edit_report,
-            "can_hide_report": can_hide_report, "can_view_practice": can_view_practice,
+    """What the entry page asks about reports, for the signed-in person.
+
+    Like ``app.permissions.template_globals`` (which offers ``can_report_on(practice)``),
+    the predicates take only the object.
+    """
+    return {"can_edit_report": lambda report: can_edit_report(None, report),
+            "can_hide_report": lambda report: can_hide_report(None, report),
+            "can_view_practice": lambda practice: can_view_practice(None, practice),
             "hidden_reports": hidden_reports}
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.markdown import render_markdown
 from app.municipalities.services import get_or_create_municipality
+from app.practices import states
 from app.practices.fileformat import (
     WORKSHOP_SLUG_RE,
     FileError,
@@ -19,7 +20,6 @@ from app.practices.fileformat import (
     read_practice_file,
     write_practice_text,
 )
-from app.practices import states
 from app.practices.models import (
     Practice,
     PracticeLever,

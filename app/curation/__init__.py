@@ -1,0 +1,1 @@
+"""The organisers' area (/redaktion): review queue and publication decisions."""

@@ -1,0 +1,300 @@
+"""Writing through the web (SPEC §6): new entries, edits, revisions, submission, review."""
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.practices import states
+from app.practices.models import Practice, Revision, StateChange
+from tests.conftest import csrf_token_from
+
+ENTRY = {
+    "title": "Blühwiesen statt Rasen am Bauhof",
+    "summary": "Der Bauhof mäht nur noch zweimal im Jahr; es blüht und summt.",
+    "section_ausgangslage": "Rasenflächen kosteten viel Arbeit.",
+    "section_vorgehen": "Wir haben Saatgut aus der Region gekauft.",
+    "levers": ["vorbild", "beraten-motivieren"],
+    "topics": ["natur"],
+    "modules": ["2"],
+    "sdgs": ["15"],
+    "status": "umgesetzt",
+    "started": "2021",
+    "costs_eur": "4.500",
+    "funding": "Eigenmittel",
+    "effort": "gering",
+    "visibility": "public",
+    "links": "https://example.org/bluehwiese",
+    "contact_name": "Erika Muster",
+    "contact_role": "Bauhofleitung",
+    "contact_email": "bauhof@example.org",
+    "contact_phone": "09241 123",
+    "aktion": "speichern",
+}
+
+
+@pytest.fixture
+def representative(create_user):
+    return create_user(role="representative", municipality="Markt Beispiel",
+                       email="vertretung@example.org")
+
+
+def post_entry(client, path="/praxis/neu", **changes):
+    data = {**ENTRY, **changes, "csrf_token": csrf_token_from(client, path)}
+    return client.post(path, data=data)
+
+
+def test_representative_saves_a_draft_only_their_municipality_sees(
+        client, login, representative, create_user, app):
+    login(representative)
+    response = post_entry(client)
+    assert response.status_code == 302
+    practice = db.session.scalar(select(Practice))
+    assert response.headers["Location"].endswith(f"/praxis/{practice.slug}")
+    assert practice.slug == "bluehwiesen-statt-rasen-am-bauhof"
+    assert practice.publication == states.DRAFT
+    assert practice.municipality.name == "Markt Beispiel"
+    assert [lever.slug for lever in practice.levers] == ["vorbild", "beraten-motivieren"]
+    assert practice.costs_eur == 4500 and practice.started == 2021
+    assert "## Ausgangslage" in practice.body and "<h2" in practice.body_html
+    assert [r.number for r in practice.revisions] == [1]
+    page = client.get(f"/praxis/{practice.slug}")
+    assert page.status_code == 200 and "Entwurf" in page.get_data(as_text=True)
+
+    other = app.test_client()
+    assert other.get(f"/praxis/{practice.slug}").status_code == 404
+    search = other.get("/api/v1/practices?q=Blühwiesen").get_json()
+    assert search["total"] == 0
+
+
+def test_main_lever_stays_first(client, login, representative):
+    login(representative)
+    post_entry(client, levers=["organisieren-verankern", "vorbild", "analysieren"])
+    practice = db.session.scalar(select(Practice))
+    assert [lever.slug for lever in practice.levers] == [
+        "organisieren-verankern", "vorbild", "analysieren"]
+    form = client.get(f"/praxis/{practice.slug}/bearbeiten").get_data(as_text=True)
+    chosen = re.findall(r'name="levers" value="([a-z-]+)" checked', form)
+    assert chosen == ["vorbild", "analysieren"]  # further levers, in their order
+
+
+def test_invalid_save_answers_422_and_keeps_everything_typed(client, login, representative):
+    login(representative)
+    response = post_entry(client, title="", started="zwanzig", links="keine-adresse",
+                          section_vorgehen="Mein langer Text über das Vorgehen.")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Mein langer Text über das Vorgehen." in html
+    assert "zwanzig" in html and "keine-adresse" in html and "Eigenmittel" in html
+    assert "Pflichtfeld" in html and "ganze Zahl" in html
+    assert db.session.scalar(select(Practice)) is None
+
+
+def test_mass_assigned_fields_are_ignored(client, login, representative, create_user):
+    login(representative)
+    post_entry(client, publication="published", municipality="andere-kommune",
+               author_id="999", reviewed="2020-01-01", slug="mein-slug")
+    practice = db.session.scalar(select(Practice))
+    assert practice.publication == states.DRAFT
+    assert practice.municipality.name == "Markt Beispiel"
+    assert practice.author_id == representative.id
+    assert practice.reviewed is None and practice.slug != "mein-slug"
+
+
+def test_members_cannot_write_and_anonymous_are_sent_to_sign_in(client, login, create_user):
+    assert client.get("/praxis/neu").status_code == 302
+    login(create_user(role="member"))
+    assert client.get("/praxis/neu").status_code == 403
+
+
+def test_representative_of_another_municipality_is_refused(
+        client, login, representative, create_user, app):
+    login(representative)
+    post_entry(client)
+    practice = db.session.scalar(select(Practice))
+    other_client = app.test_client()
+    stranger = create_user(role="representative", municipality="Gemeinde Anderswo")
+    token = csrf_token_from(other_client, "/konto/anmelden")
+    other_client.post("/konto/anmelden", data={"email": stranger.email,
+                                               "password": "ein sehr langes Testpasswort",
+                                               "csrf_token": token})
+    path = f"/praxis/{practice.slug}/bearbeiten"
+    assert other_client.get(path).status_code == 404
+    own_token = csrf_token_from(other_client, "/praxis/neu")
+    forged = other_client.post(path, data={**ENTRY, "title": "Gekapert", "base_revision": "1",
+                                           "csrf_token": own_token})
+    assert forged.status_code == 404
+    assert other_client.get(f"/praxis/{practice.slug}/versionen").status_code == 404
+    submit = other_client.post(f"/praxis/{practice.slug}/einreichen",
+                               data={"csrf_token": own_token})
+    assert submit.status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Practice, practice.id).title == ENTRY["title"]
+    assert db.session.get(Practice, practice.id).publication == states.DRAFT
+
+
+def test_edits_record_revisions_and_history_shows_a_word_diff(client, login, representative):
+    login(representative)
+    post_entry(client)
+    practice = db.session.scalar(select(Practice))
+    path = f"/praxis/{practice.slug}/bearbeiten"
+    response = post_entry(client, path, base_revision="1", note="Kosten ergänzt",
+                          section_vorgehen="Wir haben heimisches Saatgut gekauft.",
+                          levers=["vorbild"])
+    assert response.status_code == 302
+    history = client.get(f"/praxis/{practice.slug}/versionen").get_data(as_text=True)
+    assert "Kosten ergänzt" in history
+    assert "<del>Saatgut aus der Region</del>" in history or "<del>" in history
+    assert "<ins>heimisches" in history
+    assert "Hebel" in history  # the metadata change is listed
+    db.session.expire_all()
+    assert [r.number for r in db.session.scalars(select(Revision))] == [1, 2]
+
+
+def test_a_stale_save_answers_409_overwrites_nothing_and_keeps_the_typed_text(
+        client, login, representative):
+    login(representative)
+    post_entry(client)
+    practice = db.session.scalar(select(Practice))
+    path = f"/praxis/{practice.slug}/bearbeiten"
+    assert post_entry(client, path, base_revision="1", title="Erste Änderung").status_code == 302
+    stale = post_entry(client, path, base_revision="1", title="Zweite Änderung",
+                       section_vorgehen="Mein Text, der nicht verloren gehen darf.")
+    assert stale.status_code == 409
+    html = stale.get_data(as_text=True)
+    assert "Mein Text, der nicht verloren gehen darf." in html
+    assert "Erste Änderung" in html  # the other version is shown
+    db.session.expire_all()
+    assert db.session.get(Practice, practice.id).title == "Erste Änderung"
+    assert len(db.session.get(Practice, practice.id).revisions) == 2
+
+
+def test_slug_stays_when_the_title_changes(client, login, representative):
+    login(representative)
+    post_entry(client)
+    practice = db.session.scalar(select(Practice))
+    slug = practice.slug
+    post_entry(client, f"/praxis/{slug}/bearbeiten", base_revision="1", title="Ganz neu")
+    db.session.expire_all()
+    assert db.session.get(Practice, practice.id).slug == slug
+
+
+def test_submit_publish_and_find_it(client, login, representative, create_user, app):
+    from app import search
+
+    login(representative)
+    post_entry(client)
+    practice = db.session.scalar(select(Practice))
+    token = csrf_token_from(client, f"/praxis/{practice.slug}")
+    assert client.post(f"/praxis/{practice.slug}/einreichen",
+                       data={"csrf_token": token}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Practice, practice.id).publication == states.SUBMITTED
+    assert "Eingereicht" in client.get("/meine").get_data(as_text=True)
+
+    organiser_client = app.test_client()
+    organiser = create_user(role="organiser")
+    token = csrf_token_from(organiser_client, "/konto/anmelden")
+    organiser_client.post("/konto/anmelden", data={
+        "email": organiser.email, "password": "ein sehr langes Testpasswort",
+        "csrf_token": token})
+    queue = organiser_client.get("/redaktion")
+    assert queue.status_code == 200 and ENTRY["title"] in queue.get_data(as_text=True)
+    token = csrf_token_from(organiser_client, "/redaktion")
+    decided = organiser_client.post(f"/redaktion/praxis/{practice.slug}/entscheidung",
+                                    data={"aktion": "veroeffentlichen", "csrf_token": token})
+    assert decided.status_code == 302
+    search.wait_for_background_drains()
+    found = app.test_client().get("/api/v1/practices?q=Blühwiesen").get_json()
+    assert [hit["slug"] for hit in found["results"]] == [practice.slug]
+    changes = db.session.scalars(select(StateChange)).all()
+    assert [(c.from_state, c.to_state) for c in changes] == [
+        ("draft", "submitted"), ("submitted", "published")]
+
+
+def test_return_with_comment_shows_on_the_entry_and_on_mine(
+        client, login, representative, create_user, app):
+    login(representative)
+    post_entry(client)
+    practice = db.session.scalar(select(Practice))
+    client.post(f"/praxis/{practice.slug}/einreichen",
+                data={"csrf_token": csrf_token_from(client, f"/praxis/{practice.slug}")})
+    organiser_client = app.test_client()
+    organiser = create_user(role="organiser")
+    organiser_client.post("/konto/anmelden", data={
+        "email": organiser.email, "password": "ein sehr langes Testpasswort",
+        "csrf_token": csrf_token_from(organiser_client, "/konto/anmelden")})
+    token = csrf_token_from(organiser_client, "/redaktion")
+    path = f"/redaktion/praxis/{practice.slug}/entscheidung"
+    assert organiser_client.post(path, data={"aktion": "zurueckgeben",
+                                             "csrf_token": token}).status_code == 422
+    organiser_client.post(path, data={"aktion": "zurueckgeben", "csrf_token": token,
+                                      "kommentar": "Bitte die Kosten genauer angeben."})
+    assert "Bitte die Kosten genauer angeben." in client.get("/meine").get_data(as_text=True)
+    page = client.get(f"/praxis/{practice.slug}").get_data(as_text=True)
+    assert "Bitte die Kosten genauer angeben." in page
+    # Whatever is posted, only the state machine's moves happen.
+    again = organiser_client.post(path, data={"aktion": "zurueckgeben", "csrf_token": token,
+                                              "kommentar": "Nochmal"})
+    assert again.status_code == 409
+    bogus = organiser_client.post(path, data={"aktion": "loeschen", "csrf_token": token})
+    assert bogus.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Practice, practice.id).publication == states.RETURNED
+
+
+def test_redaktion_is_for_organisers_only(client, login, create_user):
+    assert client.get("/redaktion").status_code == 302
+    login(create_user(role="representative", municipality="Markt Beispiel"))
+    assert client.get("/redaktion").status_code == 403
+
+
+def test_organiser_restores_an_old_revision_as_a_new_one(client, login, create_user):
+    organiser = create_user(role="organiser")
+    create_user(role="representative", municipality="Markt Beispiel")
+    login(organiser)
+    from app.municipalities.models import Municipality
+    municipality = db.session.scalar(select(Municipality))
+    post_entry(client, municipality=municipality.slug)
+    practice = db.session.scalar(select(Practice))
+    post_entry(client, f"/praxis/{practice.slug}/bearbeiten", base_revision="1",
+               title="Falscher Titel", municipality=municipality.slug)
+    token = csrf_token_from(client, f"/praxis/{practice.slug}/versionen")
+    response = client.post(f"/praxis/{practice.slug}/versionen/1/wiederherstellen",
+                           data={"csrf_token": token})
+    assert response.status_code == 302
+    db.session.expire_all()
+    restored = db.session.get(Practice, practice.id)
+    assert restored.title == ENTRY["title"]
+    assert [r.number for r in restored.revisions] == [1, 2, 3]
+    assert "wiederhergestellt" in restored.revisions[-1].note
+
+
+def test_expired_session_keeps_the_typed_entry(client, login, representative, app):
+    login(representative)
+    token = csrf_token_from(client, "/praxis/neu")
+    client.delete_cookie("session")  # the session ran out while writing
+    typed = {**ENTRY, "csrf_token": token,
+             "section_vorgehen": "Eine Stunde Arbeit, die nicht verloren geht."}
+    response = client.post("/praxis/neu", data=typed)
+    assert response.status_code == 302
+    assert "/konto/anmelden" in response.headers["Location"]
+    assert db.session.scalar(select(Practice)) is None
+    from urllib.parse import parse_qs, urlsplit
+    next_url = parse_qs(urlsplit(response.headers["Location"]).query)["next"][0]
+    login(representative, next_url=next_url)
+    form = client.get(next_url).get_data(as_text=True)
+    assert "Eine Stunde Arbeit, die nicht verloren geht." in form
+    assert ENTRY["title"] in form and "wiederhergestellt" in form
+
+
+def test_csrf_is_refused_on_every_writing_form(client, login, representative):
+    login(representative)
+    post_entry(client)
+    practice = db.session.scalar(select(Practice))
+    for path in ("/praxis/neu", f"/praxis/{practice.slug}/bearbeiten",
+                 f"/praxis/{practice.slug}/einreichen",
+                 f"/praxis/{practice.slug}/versionen/1/wiederherstellen"):
+        assert client.post(path, data={**ENTRY, "base_revision": "1"}).status_code == 400, path
+    assert len(db.session.scalars(select(Practice)).all()) == 1
