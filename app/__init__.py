@@ -7,7 +7,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from app import errors, search, security
+from app import errors, search, security, uploads
 from app.config import load_config
 from app.extensions import babel, csrf, db, login_manager, migrate
 
@@ -36,6 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
     search.init_app(app)
+    uploads.init_app(app)
     return app
 
 

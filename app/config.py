@@ -39,6 +39,9 @@ def load_config(instance_path: Path, overrides: dict) -> dict:
     index_dir = Path(os.environ.get("SEARCH_INDEX_DIR", PROJECT_ROOT / "search_index"))
     if not index_dir.is_absolute():
         index_dir = PROJECT_ROOT / index_dir
+    upload_dir = Path(os.environ.get("UPLOAD_DIR", instance_path / "uploads"))
+    if not upload_dir.is_absolute():
+        upload_dir = PROJECT_ROOT / upload_dir
     return {
         "SECRET_KEY": _secret_key(instance_path, overrides),
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -49,6 +52,10 @@ def load_config(instance_path: Path, overrides: dict) -> dict:
         "BABEL_DEFAULT_LOCALE": "de",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",
         "MAX_CONTENT_LENGTH": _int_env("MAX_CONTENT_LENGTH", 5 * 1024 * 1024),
+        # Pictures and documents on entries (app/uploads/): outside static/, checked by content.
+        "UPLOAD_DIR": str(upload_dir),
+        "UPLOAD_MAX_BYTES": _int_env("UPLOAD_MAX_BYTES", 4 * 1024 * 1024),
+        "UPLOAD_MAX_PIXELS": _int_env("UPLOAD_MAX_PIXELS", 40_000_000),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",

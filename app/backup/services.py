@@ -19,6 +19,7 @@ from sqlalchemy import Date, DateTime, LargeBinary, func, insert, select, text
 from app.accounts.models import User
 from app.extensions import db
 from app.practices.models import Practice
+from app.uploads.services import archive_files, remove_restored, restore_files
 
 FORMAT_VERSION = 1
 SKIPPED_TABLES = {"alembic_version"}
@@ -71,6 +72,7 @@ def create_backup(target: Path, progress: Callable[[int, int], None] | None = No
             rows_written += len(lines)
             if progress:
                 progress(number, len(tables))
+        archive_files(archive)  # uploaded pictures and documents, under uploads/
         manifest = {"format": FORMAT_VERSION, "schema_revision": _schema_revision(),
                     "tables": [t.name for t in tables], "created_at": datetime.now().isoformat()}
         archive.writestr("manifest.json", json.dumps(manifest, indent=2))
@@ -98,6 +100,7 @@ def restore_backup(source: Path, progress: Callable[[int, int], None] | None = N
                           "eine Sicherung wird nur in eine leere Installation eingespielt.")
     tables = _tables()
     restored = 0
+    restored_files: list[Path] = []
     try:
         # Reference data seeded by `init` is replaced by the backup's own rows.
         for table in reversed(tables):
@@ -114,9 +117,11 @@ def restore_backup(source: Path, progress: Callable[[int, int], None] | None = N
             if progress:
                 progress(number, len(tables))
         _reset_sequences(tables)
+        restored_files = restore_files(archive)
         db.session.commit()
     except BaseException:
         db.session.rollback()
+        remove_restored(restored_files)
         raise
     return restored
 
