@@ -400,3 +400,56 @@ def test_reports_by_author_lists_own_reports_only(client, login, lichtenau, crea
     assert [r.author_id for r in reports_by_author(lichtenau)] == [lichtenau.id]
     assert reports_by_author(someone) == []
     assert count(ExperienceReport) == 1
+
+
+# --- permission matrix -----------------------------------------------------------------
+
+ROLES = ["anonymous", "member", "own-representative", "other-representative", "organiser"]
+
+
+@pytest.fixture
+def person(create_user, entries):
+    """Factory: a user for one of ROLES (None for anonymous)."""
+    def make(role: str):
+        if role == "anonymous":
+            return None
+        if role.endswith("representative"):
+            town = "Gemeinde Sonnfeld" if role.startswith("own") else "Stadt Kühlberg"
+            return create_user(role="representative", municipality=town)
+        return create_user(role=role)
+    return make
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_matrix(client, login, lichtenau, person, role):
+    """Everyone signed in may write; only the author edits or deletes; organisers hide."""
+    login(lichtenau)
+    post_report(client)
+    (report,) = reports()
+    sign_out(client)
+    user = person(role)
+    if user is not None:
+        login(user)
+    anonymous = user is None
+    token = csrf_token_from(client, "/konto/anmelden" if anonymous else FORM)
+
+    response = client.post(FORM, data={"body": f"Bericht von {role}.", "outcome": "angepasst",
+                                       "csrf_token": token})
+    assert response.status_code == 302
+    assert ("/konto/anmelden" in response.headers["Location"]) == anonymous
+    assert len(reports()) == (1 if anonymous else 2)
+
+    for action, allowed in (("bearbeiten", False), ("loeschen", False),
+                            ("ausblenden", role == "organiser")):
+        response = client.post(report_path(report, action),
+                               data={"body": "Fremd geändert.", "outcome": "ausprobiert",
+                                     "csrf_token": token})
+        expected = 302 if anonymous or allowed else 403
+        assert response.status_code == expected, (action, response.status_code)
+        if anonymous:
+            assert "/konto/anmelden" in response.headers["Location"]
+    db.session.expire_all()
+    mine = db.session.get(ExperienceReport, report.id)
+    assert mine is not None and mine.body.startswith("Bei uns lief es auch gut")
+    assert mine.outcome == "uebernommen"
+    assert mine.is_hidden == (role == "organiser")
