@@ -55,6 +55,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
+    from app.deciding.views import bp as deciding_bp
     from app.feeds.views import bp as feeds_bp
     from app.home.views import bp as home_bp
     from app.municipalities.views import bp as municipalities_bp
@@ -65,6 +66,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(home_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(deciding_bp)
     app.register_blueprint(practices_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(search_ui_bp)

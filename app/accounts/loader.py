@@ -24,7 +24,10 @@ def load_user(user_id: str) -> User | None:
 
 def enforce_absolute_lifetime() -> None:
     """Sign out sessions older than SESSION_ABSOLUTE_HOURS, however active (SECURITY.md 7)."""
-    session.permanent = True  # inactivity timeout: PERMANENT_SESSION_LIFETIME
+    # Inactivity timeout: PERMANENT_SESSION_LIFETIME. Only for an existing session: marking
+    # an empty one permanent would give every anonymous reader a cookie.
+    if session or current_user.is_authenticated:
+        session.permanent = True
     if not current_user.is_authenticated:
         return
     started = session.get("signed_in_at")
