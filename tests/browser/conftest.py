@@ -39,6 +39,7 @@ class LiveSite:
     query: str
     member_email: str = "mitglied@example.org"
     member_password: str = "ein sehr langes Testpasswort"
+    representative_email: str = "vertretung@example.org"
 
 
 def _examples() -> dict:
@@ -62,8 +63,9 @@ def _examples() -> dict:
     }
 
 
-def _create_member(email: str, password: str, municipality_slug: str) -> None:
-    """A signed-in reader from the example entry's municipality."""
+def _create_member(email: str, password: str, municipality_slug: str,
+                   role: str = "member") -> None:
+    """A signed-in reader (or representative) from the example entry's municipality."""
     from sqlalchemy import select
     from werkzeug.security import generate_password_hash
 
@@ -73,7 +75,7 @@ def _create_member(email: str, password: str, municipality_slug: str) -> None:
 
     municipality = db.session.scalar(
         select(Municipality).where(Municipality.slug == municipality_slug))
-    db.session.add(User(email=email, name="Maria Mitglied", role="member",
+    db.session.add(User(email=email, name="Maria Mitglied", role=role,
                         password_hash=generate_password_hash(password, method="scrypt"),
                         municipality=municipality))
     db.session.commit()
@@ -96,6 +98,8 @@ def live_server(tmp_path_factory, databases):
         search.apply_pending_changes()
         examples = _examples()
         _create_member(LiveSite.member_email, LiveSite.member_password, examples["municipality"])
+        _create_member(LiveSite.representative_email, LiveSite.member_password,
+                       examples["municipality"], role="representative")
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
