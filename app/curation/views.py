@@ -58,3 +58,10 @@ def decision(slug: str):
     decide(practice, move, current_user, comment[:MAX_COMMENT_LENGTH])
     flash(_("„%(title)s“: %(label)s.", title=practice.title, label=move.label), "success")
     return redirect(url_for("curation.queue"))
+
+
+# The area's other pages live in their own modules on this blueprint (and so behind the
+# same guard); importing them here registers their routes.
+from app.curation import (  # noqa: E402, F401  - route modules register on bp
+    review_views,
+)

@@ -1,0 +1,1 @@
+"""Placeholder module list entry: the review queue lives in views.py itself."""
