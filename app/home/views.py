@@ -1,6 +1,6 @@
 """Home page: search field, entry points, module × lever matrix, newest entries."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template, send_from_directory
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -15,6 +15,13 @@ bp = Blueprint("home", __name__)
 bp.app_context_processor(presentation.context)
 for _name, _filter in presentation.FILTERS.items():
     bp.add_app_template_filter(_filter, _name)
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on their own: the site's icon, not a 404."""
+    return send_from_directory(current_app.static_folder, "favicon.ico",
+                               mimetype="image/vnd.microsoft.icon", max_age=86400)
 
 
 @bp.get("/")

@@ -89,6 +89,7 @@ class SearchHit:
     published_at: datetime | None
     score: float
     similarity: int | None = None
+    members_only: bool = False
 
 
 @dataclass
@@ -343,6 +344,7 @@ def _hits(view: View, numbers: list[int], scores: list[float], parsed: ParsedQue
             url=f"/praxis/{meta.slug}", published_at=row.published_at,
             score=round(float(score), 4),
             similarity=int(similarity[position]) if similarity is not None else None,
+            members_only=row.visibility != "public",
         ))
     return hits
 

@@ -11,7 +11,9 @@ from werkzeug.datastructures import MultiDict
 from app.extensions import db
 from app.home.presentation import labels
 from app.municipalities.models import SIZE_CLASSES, Municipality
+from app.permissions import is_signed_in
 from app.practices.models import STATUSES
+from app.practices.queries import members_only_entries_exist
 from app.search import SearchArgumentError, parse_search_args, search_practices
 
 bp = Blueprint("search_ui", __name__)
@@ -136,4 +138,5 @@ def search():
         facets=_facet_lists(result, args) if result else {},
         like=by_slug.get(args.get("like", "")), all_municipalities=municipalities,
         hit_municipalities=by_slug, similarity_parts=similarity_parts,
+        members_see_more=not is_signed_in() and members_only_entries_exist(),
     ), (400 if error else 200)
