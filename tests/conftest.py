@@ -40,6 +40,7 @@ def make_config(tmp_path: Path, database: Path | str) -> dict:
         "SQLALCHEMY_DATABASE_URI": url,
         "SEARCH_INDEX_DIR": str(tmp_path / "search_index"),
         "SEARCH_SYNC": "inline",  # apply the outbox right after each commit, in-process
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
         "WTF_CSRF_ENABLED": True,
     }
 

@@ -29,13 +29,12 @@ from app.practices.forms import (
     FIELD_LABELS,
     MAX_NOTE_LENGTH,
     SECTIONS,
-    ActionForm,
-    EntryForm,
     EntryInput,
 )
 from app.practices.models import EFFORT_LABELS, STATUS_LABELS, Practice, Revision
 from app.practices.parking import forget_parked_form, park_posted_form, parked_form_for_request
 from app.practices.queries import own_practices
+from app.practices.reports import reports_by_author
 from app.practices.writing import (
     StaleEdit,
     TransitionRefused,
@@ -149,7 +148,7 @@ def _similar(entry: EntryInput, practice: Practice | None) -> list:
 def _render_form(template: str, entry: EntryInput, practice: Practice | None, status: int = 200,
                  errors: dict | None = None, preview: bool = False, **extra):
     context = {
-        "entry": entry, "practice": practice, "errors": errors or {}, "form": EntryForm(),
+        "entry": entry, "practice": practice, "errors": errors or {},
         "preview_html": _preview(entry) if preview else None,
         "similar": _similar(entry, practice) if preview or practice is None else [],
         "error_messages": [(name, f"{FIELD_LABELS.get(name, name)}: {message}")
@@ -271,7 +270,6 @@ def history(slug: str):
     diff = revision_diff(older, newer) if older and newer and old_number != new_number else None
     return render_template("practices/history.html", practice=practice, revisions=revisions,
                            old_number=old_number, new_number=new_number, diff=diff,
-                           action_form=ActionForm(),
                            may_restore=can_restore_revision(current_user, practice))
 
 
@@ -302,13 +300,5 @@ def mine():
               for state in (states.RETURNED, states.DRAFT, states.SUBMITTED, states.PUBLISHED,
                             states.ARCHIVED)]
     return render_template("practices/mine.html", groups=groups, comment_for=latest_comment,
-                           reports=_own_reports(), action_form=ActionForm())
-
-
-def _own_reports() -> list:
-    try:
-        from app.practices.reports import reports_by_author
-    except ImportError:  # experience reports arrive with their own module
-        return []
-    return reports_by_author(current_user)
+                           reports=reports_by_author(current_user))
 

@@ -3,7 +3,8 @@
 The form's own rules are the file format's (SPEC §2, `app.practices.rules`): the typed
 values become the same field mapping a file has and are checked by the same code. Only
 the fields meant for the caller's role are read (SECURITY.md 14): the municipality only
-where an organiser chooses it; publication, author, reviewed and slug never.
+where an organiser chooses it; publication, author, reviewed and slug never. The CSRF
+token of every POST is checked app-wide by Flask-WTF's CSRFProtect before any view runs.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import re
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
 from app.practices.models import Practice
@@ -21,7 +21,8 @@ from app.practices.models import Practice
 SECTIONS = [
     ("ausgangslage", "Ausgangslage", _l("Was war der Anlass? Welches Problem wollten Sie lösen?"),
      _l("z. B. Die Straßenbeleuchtung verbrauchte ein Drittel des Stroms der Gemeinde.")),
-    ("vorgehen", "Vorgehen", _l("Wie sind Sie vorgegangen? Wer war beteiligt, in welchen Schritten?"),
+    ("vorgehen", "Vorgehen",
+     _l("Wie sind Sie vorgegangen? Wer war beteiligt, in welchen Schritten?"),
      _l("z. B. Der Gemeinderat beschloss 2019 die Umrüstung; das Bauamt schrieb sie aus.")),
     ("ergebnisse", "Ergebnisse und Wirkung",
      _l("Was hat es gebracht? Zahlen, Einsparungen, Rückmeldungen."),
@@ -43,14 +44,6 @@ TEXT_FIELDS = ("title", "summary", "status", "started", "costs_eur", "funding", 
                "links", "note", "extra")
 MAX_NOTE_LENGTH = 300
 _HEADING = re.compile(r"^## +(.+?)\s*$", re.M)
-
-
-class EntryForm(FlaskForm):
-    """Only the CSRF token: the fields are read by EntryInput, checked by the file rules."""
-
-
-class ActionForm(FlaskForm):
-    """A button that changes something (submit, restore, decide): the CSRF token only."""
 
 
 @dataclass
