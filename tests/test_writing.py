@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.practices import states
@@ -298,3 +298,18 @@ def test_csrf_is_refused_on_every_writing_form(client, login, representative):
                  f"/praxis/{practice.slug}/versionen/1/wiederherstellen"):
         assert client.post(path, data={**ENTRY, "base_revision": "1"}).status_code == 400, path
     assert len(db.session.scalars(select(Practice)).all()) == 1
+
+
+def test_new_form_prefills_the_contact_and_offers_similar_entries_on_preview(
+        client, login, representative, demo_content):
+    login(representative)
+    form = client.get("/praxis/neu").get_data(as_text=True)
+    assert 'value="vertretung@example.org"' in form and 'value="Test Person"' in form
+    from app.practices.models import Practice as Model
+    existing = db.session.scalars(select(Model).where(Model.visibility == "public")).first()
+    preview = post_entry(client, title=existing.title, aktion="vorschau")
+    assert preview.status_code == 200
+    html = preview.get_data(as_text=True)
+    assert "Gibt es schon" in html and f"/praxis/{existing.slug}" in html
+    assert db.session.scalar(select(func.count(Model.id)).where(
+        Model.publication == states.DRAFT)) == 0  # a preview saves nothing

@@ -59,6 +59,7 @@ def test_write_preview_save_submit_edit_twice_and_see_the_diff(open_page, live_s
     page.get_by_label("Telefon", exact=True).fill("09241 4711")
     page.locator("#feld-links").fill("https://example.org/repair")
     page.locator("input[name=workshops]").first.check()
+    page.locator("#feld-adopted_from").select_option(index=0)
     page.get_by_label("Nur angemeldete Mitglieder", exact=True).check()
     page.get_by_role("button", name="Vorschau").first.click()
     page.wait_for_load_state()
