@@ -339,7 +339,7 @@ def test_council_draft_for_the_mayors_town(client, demo_content):
     assert "Stadt Rosenach am Lech (18.700 Einwohner" in text
     assert "Referenzkommune 18.700 Einwohner, Ihre Kommune 4.200 Einwohner" in text
     assert "14.000" in text and "nicht Zahlen von Markt Steinachried" in text
-    assert f"http://localhost/praxis/{BIG}" in text
+    assert f"{client.application.config['BASE_URL']}/praxis/{BIG}" in text
     assert "[" in text and "Beschlussvorschlag" in text
     assert entry.contact_email not in text
     assert entry.contact_name in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     Response,
+    current_app,
     flash,
     g,
     jsonify,
@@ -88,6 +89,12 @@ def default_reader_slug() -> str | None:
     return municipality.slug if municipality else None
 
 
+def public_url(practice: Practice) -> str:
+    """The entry's address under BASE_URL (never built from the request's Host header)."""
+    base = current_app.config["BASE_URL"].rstrip("/")
+    return base + url_for("practices.detail", slug=practice.slug)
+
+
 # --- the Merkliste ----------------------------------------------------------------------
 
 @bp.get("/merkliste")
@@ -150,7 +157,7 @@ def update():
 def merkliste_download():
     """All remembered entries as one Markdown file; contact e-mail and phone for members."""
     practices = services.remembered_practices()
-    urls = [url_for("practices.detail", slug=p.slug, _external=True) for p in practices]
+    urls = [public_url(p) for p in practices]
     text = merkliste_markdown(practices, urls, show_contact=can_see_contact_details())
     response = Response(text, mimetype="text/markdown")
     response.headers["Content-Disposition"] = 'attachment; filename="merkliste.md"'
@@ -200,10 +207,9 @@ def council_draft(slug: str):
     others = _alternatives(request.args.getlist("alternative"), practice.slug)
     context = docx.DraftContext(
         practice=practice,
-        source_url=url_for("practices.detail", slug=practice.slug, _external=True),
+        source_url=public_url(practice),
         reader_municipality=_reader_municipality(request.args.get("fuer"), strict=True),
-        alternatives=[(p, url_for("practices.detail", slug=p.slug, _external=True))
-                      for p in others],
+        alternatives=[(p, public_url(p)) for p in others],
         reports=published_reports(practice), adopted_by=adopted_by(practice),
         show_contact=can_see_contact_details())
     response = Response(docx.council_draft(context), mimetype=docx.MIMETYPE)
