@@ -313,3 +313,20 @@ def test_new_form_prefills_the_contact_and_offers_similar_entries_on_preview(
     assert "Gibt es schon" in html and f"/praxis/{existing.slug}" in html
     assert db.session.scalar(select(func.count(Model.id)).where(
         Model.publication == states.DRAFT)) == 0  # a preview saves nothing
+
+
+def test_expired_session_keeps_a_typed_experience_report(
+        client, login, create_user, write_practice, import_folder):
+    import_folder(write_practice("vorbild-eintrag").parent)
+    member = create_user(role="member")
+    login(member)
+    token = csrf_token_from(client, "/praxis/vorbild-eintrag/erfahrung")
+    client.delete_cookie("session")
+    response = client.post("/praxis/vorbild-eintrag/erfahrung", data={
+        "body": "Bei uns lief es ganz ähnlich.", "outcome": "angepasst", "csrf_token": token})
+    assert response.status_code == 302 and "/konto/anmelden" in response.headers["Location"]
+    from urllib.parse import parse_qs, urlsplit
+    next_url = parse_qs(urlsplit(response.headers["Location"]).query)["next"][0]
+    login(member, next_url=next_url)
+    form = client.get(next_url).get_data(as_text=True)
+    assert "Bei uns lief es ganz ähnlich." in form

@@ -20,7 +20,6 @@ from app.permissions import (
     can_edit_practice,
     can_restore_revision,
     can_view_history,
-    is_signed_in,
 )
 from app.practices import rules, states
 from app.practices.diff import revision_diff
@@ -32,7 +31,11 @@ from app.practices.forms import (
     EntryInput,
 )
 from app.practices.models import EFFORT_LABELS, STATUS_LABELS, Practice, Revision
-from app.practices.parking import forget_parked_form, park_posted_form, parked_form_for_request
+from app.practices.parking import (
+    forget_parked_form,
+    parked_form_for_request,
+    sign_in_keeping_input,
+)
 from app.practices.queries import own_practices
 from app.practices.reports import reports_by_author
 from app.practices.writing import (
@@ -64,15 +67,6 @@ def _editable_practice(slug: str) -> Practice:
     if not can_edit_practice(current_user, practice):
         abort(403 if practice.is_published else 404)
     return practice
-
-
-def _require_sign_in():
-    """Send anonymous visitors to sign in; a POST keeps what was typed (parked)."""
-    if is_signed_in(current_user):
-        return None
-    if request.method == "POST":
-        return park_posted_form()
-    return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
 
 def _choices(practice: Practice | None) -> dict:
@@ -159,10 +153,9 @@ def _render_form(template: str, entry: EntryInput, practice: Practice | None, st
 
 
 @bp.route("/praxis/neu", methods=["GET", "POST"])
+@sign_in_keeping_input
 def new():
     """Form for a new entry; saving keeps it as a draft of the municipality."""
-    if (redirect_response := _require_sign_in()) is not None:
-        return redirect_response
     if not can_create_practice(current_user):
         abort(403)
     parked = parked_form_for_request()
@@ -185,10 +178,9 @@ def new():
 
 
 @bp.route("/praxis/<slug>/bearbeiten", methods=["GET", "POST"])
+@sign_in_keeping_input
 def edit(slug: str):
     """Edit form; every save records a revision, a stale save answers 409."""
-    if (redirect_response := _require_sign_in()) is not None:
-        return redirect_response
     practice = _editable_practice(slug)
     current = current_revision_number(practice)
     if request.method == "GET":
@@ -231,10 +223,9 @@ def _conflict(practice: Practice, entry: EntryInput, current: Revision):
 
 
 @bp.post("/praxis/<slug>/einreichen")
+@sign_in_keeping_input
 def submit(slug: str):
     """A draft or returned entry goes to the organisers for review."""
-    if (redirect_response := _require_sign_in()) is not None:
-        return redirect_response
     practice = _editable_practice(slug)
     if not can_apply(current_user, practice, states.SUBMIT):
         flash(_("Dieser Eintrag kann in seinem jetzigen Zustand nicht eingereicht werden."),
@@ -255,10 +246,9 @@ def _revision_number(name: str) -> int | None:
 
 
 @bp.get("/praxis/<slug>/versionen")
+@sign_in_keeping_input
 def history(slug: str):
     """The revisions of an entry and a readable diff between any two."""
-    if (redirect_response := _require_sign_in()) is not None:
-        return redirect_response
     practice = _practice_or_404(slug)
     if not can_view_history(current_user, practice):
         abort(403 if practice.is_published else 404)
@@ -274,10 +264,9 @@ def history(slug: str):
 
 
 @bp.post("/praxis/<slug>/versionen/<int:number>/wiederherstellen")
+@sign_in_keeping_input
 def restore(slug: str, number: int):
     """An organiser makes an old revision current again (as a new revision)."""
-    if (redirect_response := _require_sign_in()) is not None:
-        return redirect_response
     practice = _practice_or_404(slug)
     if not can_restore_revision(current_user, practice):
         abort(403)
@@ -291,10 +280,9 @@ def restore(slug: str, number: int):
 
 
 @bp.get("/meine")
+@sign_in_keeping_input
 def mine():
     """The signed-in person's entries by publication state, and their experience reports."""
-    if (redirect_response := _require_sign_in()) is not None:
-        return redirect_response
     practices = own_practices(current_user)
     groups = [(state, states.LABELS[state], [p for p in practices if p.publication == state])
               for state in (states.RETURNED, states.DRAFT, states.SUBMITTED, states.PUBLISHED,

@@ -12,10 +12,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import wraps
 from urllib.parse import urlencode
 
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import delete, select
 from werkzeug.datastructures import MultiDict
 
@@ -26,7 +28,7 @@ from app.timeutil import utcnow
 PARK_LIFETIME = timedelta(hours=24)
 PARK_KEY_PARAMETER = "entwurf"
 # The forms whose input is worth keeping across a sign-in.
-PARKABLE_ENDPOINTS = frozenset({"editing.new", "editing.edit"})
+PARKABLE_ENDPOINTS = frozenset({"editing.new", "editing.edit", "reports.new", "reports.edit"})
 MAX_PARKED_BYTES = 2_000_000
 
 
@@ -66,6 +68,20 @@ def forget_parked_form() -> None:
     key = request.args.get(PARK_KEY_PARAMETER, "")
     if key:
         db.session.execute(delete(ParkedForm).where(ParkedForm.key_hash == _digest(key)))
+
+
+def sign_in_keeping_input(view):
+    """Like flask-login's login_required, but a POST's fields are kept (parked), not lost."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_user.is_authenticated:
+            return view(*args, **kwargs)
+        if can_park():
+            return park_posted_form()
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+
+    return wrapped
 
 
 def can_park() -> bool:

@@ -1,6 +1,6 @@
 """Writing, editing, deleting and hiding experience reports on an entry (SPEC §6)."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -12,6 +12,7 @@ from app.permissions import (
     can_view_practice,
 )
 from app.practices.models import ExperienceReport, Practice
+from app.practices.parking import parked_form_for_request, sign_in_keeping_input
 from app.practices.queries import get_visible_practice_or_404
 from app.practices.report_forms import ReportForm
 from app.practices.reports import (
@@ -68,12 +69,19 @@ def _back_to(report_or_practice) -> str:
     return url_for("practices.detail", slug=practice.slug, _anchor="seite-erfahrungen")
 
 
+def _formdata():
+    """The posted fields, or on a GET those kept while the session had expired."""
+    if request.method == "POST":
+        return request.form
+    return parked_form_for_request()
+
+
 @bp.route("/praxis/<slug>/erfahrung", methods=["GET", "POST"])
-@login_required
+@sign_in_keeping_input
 def new(slug: str):
     """Form for an experience report on a published entry."""
     practice = _reportable_practice_or_404(slug)
-    form = ReportForm(candidates=adoption_candidates(current_user, practice))
+    form = ReportForm(formdata=_formdata(), candidates=adoption_candidates(current_user, practice))
     if form.validate_on_submit():
         create_report(practice, current_user, form.report_input())
         flash(_("Danke! Ihr Erfahrungsbericht ist veröffentlicht."), "success")
@@ -83,12 +91,13 @@ def new(slug: str):
 
 
 @bp.route("/praxis/<slug>/erfahrung/<int:report_id>/bearbeiten", methods=["GET", "POST"])
-@login_required
+@sign_in_keeping_input
 def edit(slug: str, report_id: int):
     """The author changes their report."""
     report = get_report_or_404(slug, report_id)
     adopted = report.adopted_practice.slug if report.adopted_practice else ""
-    form = ReportForm(candidates=adoption_candidates(current_user, report.practice),
+    form = ReportForm(formdata=_formdata(),
+                      candidates=adoption_candidates(current_user, report.practice),
                       data={"body": report.body, "outcome": report.outcome, "adopted": adopted})
     if form.validate_on_submit():
         update_report(report, form.report_input())
