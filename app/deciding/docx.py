@@ -30,14 +30,17 @@ BODY_PLACEHOLDER = "[Gemeinderat / Stadtrat / Marktgemeinderat]"
 TOWN_PLACEHOLDER = "[Name Ihrer Kommune]"
 MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
-# How the reference municipality stands with the approach, in the third person.
-_STATUS_VERB = {
-    "idee": "verfolgt die Idee",
-    "geplant": "plant",
-    "in-umsetzung": "setzt derzeit um",
-    "umgesetzt": "hat umgesetzt",
-    "verstetigt": "hat umgesetzt und dauerhaft verankert",
-    "eingestellt": "hat erprobt und inzwischen eingestellt",
+# How the reference municipality stands with the approach, in the third person:
+# (sentence with {who}, {what}, {since}; "seit" for the present, "ab" for the perfect).
+_STATUS_SENTENCE = {
+    "idee": ("{who} verfolgt{since} die Idee {what}.", "seit"),
+    "geplant": ("{who} plant{since} den Ansatz {what}.", "seit"),
+    "in-umsetzung": ("{who} setzt{since} den Ansatz {what} um.", "seit"),
+    "umgesetzt": ("{who} hat{since} den Ansatz {what} umgesetzt.", "ab"),
+    "verstetigt": ("{who} hat{since} den Ansatz {what} umgesetzt und dauerhaft verankert.",
+                   "ab"),
+    "eingestellt": ("{who} hat{since} den Ansatz {what} erprobt und inzwischen eingestellt.",
+                    "ab"),
 }
 _SIZE_ORDER = list(SIZE_CLASS_LABELS)
 
@@ -54,6 +57,11 @@ class DraftContext:
     adopted_by: list[Practice] = field(default_factory=list)
     show_contact: bool = False
     today: date = field(default_factory=date.today)
+
+
+def quoted(title: str) -> str:
+    """„Title“, with quotes inside the title turned into German inner quotes (‚…‘)."""
+    return "„" + title.replace("„", "‚").replace("“", "‘") + "“"
 
 
 def population_text(municipality: Municipality) -> str:
@@ -118,11 +126,25 @@ class _Writer:
         self.paragraph(*parts, style="List Bullet")
 
     def markdown(self, text: str) -> None:
-        for kind, words in sections.plain_blocks(text):
-            if kind == "item":
-                self.bullet(words)
+        for kind, value in sections.plain_blocks(text):
+            if kind == "table":
+                self.grid(value)
+            elif kind == "item":
+                self.bullet(value)
             else:
-                self.paragraph(words)
+                self.paragraph(value)
+
+    def grid(self, rows: list[list[str]]) -> None:
+        """A table from the entry's Markdown; the first row is its header."""
+        width = max((len(row) for row in rows), default=0)
+        if not width:
+            return
+        table = self.doc.add_table(rows=0, cols=width)
+        table.style = "Table Grid"
+        for number, row in enumerate(rows):
+            cells = table.add_row().cells
+            for cell, text in zip(cells, row, strict=False):
+                cell.paragraphs[0].add_run(text).bold = number == 0
 
     def link(self, paragraph, url: str) -> None:
         """A clickable address (python-docx has no high-level API for hyperlinks)."""
@@ -183,7 +205,7 @@ def _title_block(w: _Writer, ctx: DraftContext) -> None:
         ("Vorlage-Nr.", ("placeholder", "[bitte eintragen]")),
         ("Federführung", ("placeholder", "[Amt / Sachgebiet]")),
         ("Erstellt am", de_date(ctx.today)),
-        ("Grundlage", f"Praxisbeispiel „{practice.title}“, {practice.municipality.name}"),
+        ("Grundlage", f"Praxisbeispiel {quoted(practice.title)}, {practice.municipality.name}"),
     ])
 
 
@@ -198,10 +220,11 @@ def _facts_of_case(w: _Writer, ctx: DraftContext) -> None:
     practice, reference = ctx.practice, ctx.practice.municipality
     body = practice.body or ""
     w.heading("Sachverhalt")
-    since = f" seit {practice.started}" if practice.started else ""
-    verb = _STATUS_VERB.get(practice.status, "verfolgt")
-    w.paragraph(f"{describe(reference)} {verb}{since} den Ansatz „{practice.title}“. "
-                f"Stand laut Wissensbasis: {STATUS_LABELS.get(practice.status, practice.status)}.")
+    sentence, preposition = _STATUS_SENTENCE.get(practice.status, _STATUS_SENTENCE["idee"])
+    since = f" {preposition} {practice.started}" if practice.started else ""
+    w.paragraph(sentence.format(who=describe(reference), since=since, what=quoted(practice.title))
+                + f" Stand laut Wissensbasis: "
+                  f"{STATUS_LABELS.get(practice.status, practice.status)}.")
     w.paragraph(("bold", "Kurzbeschreibung: "), practice.summary)
     for title, lead in ((sections.SITUATION, f"Ausgangslage in {reference.name}"),
                         (sections.APPROACH, f"Vorgehen von {reference.name}")):
@@ -229,7 +252,7 @@ def _alternatives(w: _Writer, ctx: DraftContext) -> None:
     for other, url in ctx.alternatives:
         costs = de_euro(other.costs_eur) if other.costs_eur is not None else "keine Angabe"
         paragraph = w.paragraph(
-            ("bold", f"„{other.title}“"), f" – {describe(other.municipality)}; Stand: "
+            ("bold", quoted(other.title)), f" – {describe(other.municipality)}; Stand: "
             f"{STATUS_LABELS.get(other.status, other.status)}; Kosten dort: {costs}. "
             f"{other.summary} Quelle: ", style="List Bullet")
         w.link(paragraph, url)
@@ -240,8 +263,9 @@ def _proposal(w: _Writer, ctx: DraftContext) -> None:
     w.heading("Beschlussvorschlag")
     w.paragraph(("placeholder",
                  f"[{DRAFT_MARK}:] Der {BODY_PLACEHOLDER} von {_reader_name(ctx)} beschließt, den "
-                 f"Ansatz „{practice.title}“ nach dem Vorbild von {practice.municipality.name} "
-                 "für die eigene Kommune zu prüfen. Die Verwaltung wird beauftragt, bis zum "
+                 f"Ansatz {quoted(practice.title)} nach dem Vorbild von "
+                 f"{practice.municipality.name} für die eigene Kommune zu prüfen. Die Verwaltung "
+                 "wird beauftragt, bis zum "
                  "[Datum] ein Umsetzungskonzept mit Kosten- und Finanzierungsplan vorzulegen."))
     w.paragraph(("italic", "Hinweis: Der Beschlussvorschlag ist ein Platzhalter. Bitte passen "
                            "Sie ihn an die Lage vor Ort und an Ihre Geschäftsordnung an."))
@@ -297,7 +321,7 @@ def _experience(w: _Writer, ctx: DraftContext) -> None:
                     sections.plain_text(report.body))
     if ctx.adopted_by:
         w.paragraph("Diesen Ansatz haben außerdem übernommen: " + "; ".join(
-            f"„{other.title}“ ({other.municipality.name})" for other in ctx.adopted_by) + ".")
+            f"{quoted(other.title)} ({other.municipality.name})" for other in ctx.adopted_by) + ".")
     tips = sections.section(practice.body or "", sections.PITFALLS)
     if tips:
         w.heading(f"Stolpersteine und Tipps aus {practice.municipality.name}", level=2)
@@ -323,7 +347,7 @@ def _contact(w: _Writer, ctx: DraftContext) -> None:
 def _source(w: _Writer, ctx: DraftContext) -> None:
     practice = ctx.practice
     w.heading("Quelle")
-    paragraph = w.paragraph(f"Wissensbasis „Kommunen for future“: „{practice.title}“ "
+    paragraph = w.paragraph(f"Wissensbasis „Kommunen for future“: {quoted(practice.title)} "
                             f"({practice.municipality.name}), ")
     w.link(paragraph, ctx.source_url)
     reviewed = de_date(practice.reviewed) if practice.reviewed else "noch nicht geprüft"

@@ -18,7 +18,7 @@ COSTS = "Kosten und Finanzierung"
 
 _HEADING = re.compile(r"^##[ \t]+(.+?)[ \t#]*$")
 _FENCE = re.compile(r"^(```|~~~)")
-_plain_parser = MarkdownIt("commonmark", {"html": False}).disable("image")
+_plain_parser = MarkdownIt("commonmark", {"html": False}).enable("table").disable("image")
 
 
 def split_sections(body: str) -> dict[str, str]:
@@ -57,25 +57,34 @@ def first_block_html(body: str, title: str) -> Markup:
     return render_markdown(block) if block else Markup("")
 
 
-def plain_blocks(text: str) -> list[tuple[str, str]]:
-    """('paragraph' | 'item', plain text) for each paragraph and list item, without markup."""
-    blocks: list[tuple[str, str]] = []
-    depth = 0
+def plain_blocks(text: str) -> list[tuple[str, str | list[list[str]]]]:
+    """('paragraph' | 'item', text) or ('table', rows of cells), without markup."""
+    blocks: list[tuple[str, str | list[list[str]]]] = []
+    depth, table = 0, None
     for token in _plain_parser.parse(text or ""):
-        if token.type in ("bullet_list_open", "ordered_list_open"):
+        kind = token.type
+        if kind in ("bullet_list_open", "ordered_list_open"):
             depth += 1
-        elif token.type in ("bullet_list_close", "ordered_list_close"):
+        elif kind in ("bullet_list_close", "ordered_list_close"):
             depth -= 1
-        elif token.type == "inline":
-            words = _inline_text(token)
-            if words:
-                blocks.append(("item" if depth else "paragraph", words))
+        elif kind == "table_open":
+            table = []
+        elif kind == "table_close":
+            blocks.append(("table", table))
+            table = None
+        elif kind == "tr_open" and table is not None:
+            table.append([])
+        elif kind == "inline" and table is not None:
+            table[-1].append(_inline_text(token))
+        elif kind == "inline" and _inline_text(token):
+            blocks.append(("item" if depth else "paragraph", _inline_text(token)))
     return blocks
 
 
 def plain_text(text: str) -> str:
-    """A Markdown text flattened to one line of plain text."""
-    return " ".join(words for _kind, words in plain_blocks(text))
+    """A Markdown text flattened to one line of plain text (table cells joined by ';')."""
+    return " ".join(value if isinstance(value, str) else "; ".join(
+        " ".join(row) for row in value) for _kind, value in plain_blocks(text))
 
 
 def _inline_text(token) -> str:
