@@ -7,6 +7,7 @@ export -> import -> export is byte-for-byte stable.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import textwrap
 from dataclasses import dataclass, field
@@ -315,16 +316,45 @@ def _is_date(text: str) -> bool:
     return True
 
 
-def read_practice_file(path: Path, levers: set[str], topics: set[str]):
-    """Read and validate one file; see parse_practice_text."""
+def read_practice_text(path: Path) -> str | list[FileError]:
+    """The text of one practice file, or the reason it cannot be read."""
     name = str(path)
     if path.stat().st_size > MAX_FILE_BYTES:
         return [FileError(name, "Datei", f"größer als {MAX_FILE_BYTES // 1000} KB")]
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         return [FileError(name, "Datei", "ist nicht UTF-8-kodiert")]
-    return parse_practice_text(name, path.stem, text, levers, topics)
+
+
+def read_practice_texts(paths: list[Path]) -> tuple[dict[str, tuple[Path, str]],
+                                                     list[FileError]]:
+    """Texts of the files by slug (file name stem), and the files that cannot be read or
+    share a slug with another file."""
+    texts: dict[str, tuple[Path, str]] = {}
+    errors: list[FileError] = []
+    for path in paths:
+        text = read_practice_text(path)
+        if isinstance(text, list):
+            errors.extend(text)
+        elif path.stem in texts:
+            errors.append(FileError(str(path), "Dateiname", "Kurzname kommt mehrfach vor"))
+        else:
+            texts[path.stem] = (path, text)
+    return texts, errors
+
+
+def read_practice_file(path: Path, levers: set[str], topics: set[str]):
+    """Read and validate one file; see parse_practice_text."""
+    text = read_practice_text(path)
+    if isinstance(text, list):
+        return text
+    return parse_practice_text(str(path), path.stem, text, levers, topics)
+
+
+def text_hash(text: str) -> str:
+    """SHA-256 of a file's text: recognises a file imported before, unchanged."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 # --- writing ---------------------------------------------------------------------------

@@ -133,6 +133,9 @@ class Practice(db.Model):
     # Slugs, not foreign keys: a file may name an entry that is imported later.
     adopted_from: Mapped[list[str]] = mapped_column(JSON, default=list)
     reviewed: Mapped[date | None] = mapped_column(Date)
+    # SHA-256 of the file text this entry was last imported from; cleared by any other
+    # change, so that a repeated import recognises unchanged files without parsing them.
+    source_hash: Mapped[str | None] = mapped_column(String(64))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -8,16 +8,20 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.markdown import render_markdown
+from app.municipalities.models import Municipality
 from app.municipalities.services import get_or_create_municipality
 from app.practices import states
 from app.practices.fileformat import (
     WORKSHOP_SLUG_RE,
     FileError,
     PracticeData,
-    read_practice_file,
+    parse_practice_text,
+    read_practice_texts,
+    text_hash,
     write_practice_text,
 )
 from app.practices.models import (
@@ -86,24 +90,42 @@ def practice_file_text(practice: Practice) -> str:
     return write_practice_text(practice_to_data(practice))
 
 
-def _get_or_create_workshop(slug: str) -> Workshop:
-    """A workshop by slug; a well-formed unknown slug creates the workshop it names."""
-    workshop = db.session.scalar(select(Workshop).where(Workshop.slug == slug))
-    if workshop is None:
-        match = WORKSHOP_SLUG_RE.match(slug)
-        number = int(match.group(3)) if match.group(3) else None
-        module = db.session.scalar(select(Module).where(Module.number == number))
-        title = f"Modul {number}: {module.title}" if module else "Auftakttreffen"
-        workshop = Workshop(slug=slug, title=title, date=date.fromisoformat(match.group(1)),
-                            module=module)
-        db.session.add(workshop)
-        db.session.flush()
-    return workshop
+class Lookups:
+    """The reference rows an entry names (levers, topics, modules, workshops,
+    municipalities), each table read once: an import of thousands of files asks the
+    database once per table instead of once per file."""
 
+    def __init__(self):
+        self.levers = {row.slug: row for row in db.session.scalars(select(Lever))}
+        self.topics = {row.slug: row for row in db.session.scalars(select(Topic))}
+        self.modules = {row.number: row for row in db.session.scalars(select(Module))}
+        self.workshops = {row.slug: row for row in db.session.scalars(select(Workshop))}
+        self._municipalities: dict[str, Municipality] | None = None
 
-def _by_slug(model, slugs: list[str]) -> list:
-    rows = {row.slug: row for row in db.session.scalars(select(model).where(model.slug.in_(slugs)))}
-    return [rows[slug] for slug in slugs]
+    def municipality(self, data: PracticeData) -> Municipality:
+        """The municipality of exactly this name; a new one when unknown."""
+        if self._municipalities is None:
+            self._municipalities = {
+                row.name: row for row in db.session.scalars(select(Municipality))}
+        found = self._municipalities.get(data.municipality)
+        if found is None:
+            found = get_or_create_municipality(data.municipality, data.state, data.district,
+                                               data.population)
+            self._municipalities[found.name] = found
+        return found
+
+    def workshop(self, slug: str) -> Workshop:
+        """A workshop by slug; a well-formed unknown slug creates the workshop it names."""
+        if slug not in self.workshops:
+            match = WORKSHOP_SLUG_RE.match(slug)
+            number = int(match.group(3)) if match.group(3) else None
+            module = self.modules.get(number)
+            title = f"Modul {number}: {module.title}" if module else "Auftakttreffen"
+            workshop = Workshop(slug=slug, title=title,
+                                date=date.fromisoformat(match.group(1)), module=module)
+            db.session.add(workshop)
+            self.workshops[slug] = workshop
+        return self.workshops[slug]
 
 
 def ordered_links(current: list, make: Callable, attribute: str, targets: list) -> list:
@@ -117,17 +139,19 @@ def ordered_links(current: list, make: Callable, attribute: str, targets: list) 
     return links
 
 
-def apply_practice_data(practice: Practice, data: PracticeData) -> None:
+def apply_practice_data(practice: Practice, data: PracticeData,
+                        lookups: Lookups | None = None) -> None:
     """Copy validated file data onto a practice (no commit).
 
     Referenced rows are looked up (or created) first, so that no flush happens while the
     practice is half filled in. Lists keep the order in which they were written.
     """
-    municipality = get_or_create_municipality(
-        data.municipality, data.state, data.district, data.population)
-    levers, topics = _by_slug(Lever, data.levers), _by_slug(Topic, data.topics)
-    modules = {m.number: m for m in db.session.scalars(select(Module))}
-    workshops = [_get_or_create_workshop(slug) for slug in data.workshops]
+    lookups = lookups or Lookups()
+    municipality = lookups.municipality(data)
+    levers = [lookups.levers[slug] for slug in data.levers]
+    topics = [lookups.topics[slug] for slug in data.topics]
+    modules = lookups.modules
+    workshops = [lookups.workshop(slug) for slug in data.workshops]
     with db.session.no_autoflush:
         practice.municipality = municipality
         practice.title, practice.summary, practice.status = data.title, data.summary, data.status
@@ -157,10 +181,17 @@ def apply_practice_data(practice: Practice, data: PracticeData) -> None:
 
 
 def record_revision(practice: Practice, source: str, author_id: int | None = None,
-                    note: str = "") -> Revision:
-    """Keep the practice's current state as a new revision (no commit)."""
-    number = (db.session.scalar(
-        select(func.max(Revision.number)).where(Revision.practice_id == practice.id)) or 0) + 1
+                    note: str = "", number: int | None = None) -> Revision:
+    """Keep the practice's current state as a new revision (no commit).
+
+    `number` may be given by a caller that knows the latest one (the bulk import).
+    Any revision but an import's makes the entry differ from the file it came from.
+    """
+    if number is None:
+        number = (db.session.scalar(select(func.max(Revision.number)).where(
+            Revision.practice_id == practice.id)) or 0) + 1 if practice.id else 1
+    if source != "import":
+        practice.source_hash = None
     revision = Revision(practice=practice, number=number, source=source, author_id=author_id,
                         note=note, content=practice_file_text(practice))
     db.session.add(revision)
@@ -189,23 +220,34 @@ def publication_time(day: date | None, fallback: datetime | None) -> datetime:
     return fallback or utcnow()
 
 
-def save_imported_practice(data: PracticeData) -> str:
+@dataclass
+class ParsedFile:
+    """One valid file of an import: its data and the SHA-256 of its text."""
+
+    data: PracticeData
+    source_hash: str
+
+
+def save_imported_practice(parsed: ParsedFile, existing: Practice | None, lookups: Lookups,
+                           latest_revision: int) -> str:
     """Create or update one practice from file data; return 'created', 'updated' or 'unchanged'."""
-    practice = db.session.scalar(select(Practice).where(Practice.slug == data.slug))
+    data, practice = parsed.data, existing
     if practice is not None and practice.is_published and (
             _effective_text(data, practice) == practice_file_text(practice)):
+        practice.source_hash = parsed.source_hash  # same content, written differently
         return "unchanged"
     outcome = "updated" if practice else "created"
     if practice is None:
         practice = Practice(slug=data.slug)
-    apply_practice_data(practice, data)
+    apply_practice_data(practice, data, lookups)  # may flush a new municipality first
     db.session.add(practice)
     now = utcnow()
     practice.updated_at = now
     practice.publication = states.PUBLISHED  # the file is the curated source (SPEC §2)
     practice.published_at = publication_time(data.published, practice.published_at or now)
-    db.session.flush()
-    record_revision(practice, source="import", note="Import aus Datei")
+    record_revision(practice, source="import", note="Import aus Datei",
+                    number=latest_revision + 1)
+    practice.source_hash = parsed.source_hash
     record_practice_change(practice.slug)
     return outcome
 
@@ -217,33 +259,80 @@ def collect_practice_files(path: Path) -> list[Path]:
     return [path]
 
 
+LOAD_CHUNK = 500  # slugs per query when loading the entries an import touches
+
+
+def _unchanged_slugs(texts: dict[str, str]) -> set[str]:
+    """Published entries whose file text is byte-for-byte what they were imported from."""
+    unchanged = set()
+    slugs = list(texts)
+    for start in range(0, len(slugs), LOAD_CHUNK):
+        rows = db.session.execute(select(Practice.slug, Practice.source_hash).where(
+            Practice.slug.in_(slugs[start:start + LOAD_CHUNK]),
+            Practice.publication == states.PUBLISHED, Practice.source_hash.is_not(None)))
+        unchanged.update(slug for slug, digest in rows if digest == text_hash(texts[slug]))
+    return unchanged
+
+
+def _existing(slugs: list[str]) -> tuple[dict[str, Practice], dict[int, int]]:
+    """The stored entries among `slugs` with their links, and their latest revision numbers."""
+    found: dict[str, Practice] = {}
+    for start in range(0, len(slugs), LOAD_CHUNK):
+        chunk = slugs[start:start + LOAD_CHUNK]
+        found.update((p.slug, p) for p in db.session.scalars(
+            select(Practice).where(Practice.slug.in_(chunk)).options(
+                selectinload(Practice.municipality), selectinload(Practice.lever_links),
+                selectinload(Practice.topic_links), selectinload(Practice.module_links),
+                selectinload(Practice.workshop_links), selectinload(Practice.sdg_links))))
+    ids = [practice.id for practice in found.values()]
+    latest: dict[int, int] = {}
+    for start in range(0, len(ids), LOAD_CHUNK):
+        rows = db.session.execute(
+            select(Revision.practice_id, func.max(Revision.number))
+            .where(Revision.practice_id.in_(ids[start:start + LOAD_CHUNK]))
+            .group_by(Revision.practice_id))
+        latest.update((practice_id, number) for practice_id, number in rows)
+    return found, latest
+
+
 def import_practices(paths: Iterable[Path],
                      progress: Callable[[int, int], None] | None = None) -> ImportReport:
-    """Validate every file, then import all of them in one transaction, or none."""
+    """Validate every file, then import all of them in one transaction, or none.
+
+    A file whose text is exactly what its published entry was last imported from is
+    recognised by its hash and not parsed again, so a repeated import is cheap.
+    """
     files = list(paths)
     report = ImportReport(files=len(files))
+    texts, errors = read_practice_texts(files)
+    report.errors.extend(errors)
+    skip = _unchanged_slugs({slug: text for slug, (_path, text) in texts.items()})
     levers = set(db.session.scalars(select(Lever.slug)))
     topics = set(db.session.scalars(select(Topic.slug)))
-    parsed: list[PracticeData] = []
-    for number, path in enumerate(files, 1):
-        result = read_practice_file(path, levers, topics)
-        if isinstance(result, list):
-            report.errors.extend(result)
-        else:
-            parsed.append(result)
+    parsed: list[ParsedFile] = []
+    for number, (slug, (path, text)) in enumerate(texts.items(), 1):
+        if slug not in skip:
+            result = parse_practice_text(str(path), slug, text, levers, topics)
+            if isinstance(result, list):
+                report.errors.extend(result)
+            else:
+                parsed.append(ParsedFile(result, text_hash(text)))
         if progress:
             progress(number, len(files) * 2)
-    slugs = [data.slug for data in parsed]
-    for slug in {s for s in slugs if slugs.count(s) > 1}:
-        report.errors.append(FileError(slug, "Dateiname", "Kurzname kommt mehrfach vor"))
     if report.errors:
         return report
+    report.unchanged = len(skip)
     try:
-        for number, data in enumerate(parsed, 1):
-            outcome = save_imported_practice(data)
-            setattr(report, outcome, getattr(report, outcome) + 1)
-            if progress:
-                progress(len(files) + number, len(files) * 2)
+        lookups = Lookups()
+        existing, latest = _existing([item.data.slug for item in parsed])
+        with db.session.no_autoflush:
+            for number, item in enumerate(parsed, 1):
+                practice = existing.get(item.data.slug)
+                outcome = save_imported_practice(
+                    item, practice, lookups, latest.get(practice.id, 0) if practice else 0)
+                setattr(report, outcome, getattr(report, outcome) + 1)
+                if progress:
+                    progress(len(files) + len(skip) + number, len(files) * 2)
         db.session.commit()
     except BaseException:
         db.session.rollback()

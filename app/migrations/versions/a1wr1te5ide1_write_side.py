@@ -1,4 +1,4 @@
-"""Write side: ordered links, state changes, parked forms
+"""Write side: ordered links, state changes, parked forms, import hashes
 
 Revision ID: a1wr1te5ide1
 Revises: f1785d7c3015
@@ -43,6 +43,8 @@ def _fill_positions(connection, table: str, column: str, order_sql: str | None) 
 
 
 def upgrade():
+    with op.batch_alter_table('practice', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('source_hash', sa.String(length=64), nullable=True))
     for table, (column, order_sql) in LINKS.items():
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column('position', sa.Integer(), server_default='0',
@@ -94,3 +96,5 @@ def downgrade():
     for table in LINKS:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column('position')
+    with op.batch_alter_table('practice', schema=None) as batch_op:
+        batch_op.drop_column('source_hash')
