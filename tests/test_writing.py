@@ -330,3 +330,17 @@ def test_expired_session_keeps_a_typed_experience_report(
     login(member, next_url=next_url)
     form = client.get(next_url).get_data(as_text=True)
     assert "Bei uns lief es ganz ähnlich." in form
+
+
+def test_a_web_edit_is_not_hidden_from_a_repeated_import(
+        client, login, create_user, write_practice, import_folder, runner):
+    path = write_practice("aus-datei", municipality="Markt Beispiel")
+    import_folder(path.parent)
+    login(create_user(role="organiser"))
+    response = post_entry(client, "/praxis/aus-datei/bearbeiten", base_revision="1",
+                          municipality="markt-beispiel", title="Im Web geändert")
+    assert response.status_code == 302
+    again = runner.invoke(args=["practices", "import", str(path.parent)])
+    assert "1 geändert" in again.output  # the file is the curated source (SPEC §2)
+    unchanged = runner.invoke(args=["practices", "import", str(path.parent)])
+    assert "1 unverändert" in unchanged.output
