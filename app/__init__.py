@@ -7,7 +7,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from app import errors, search, security, uploads
+from app import errors, permissions, search, security, uploads
 from app.config import load_config
 from app.extensions import babel, csrf, db, login_manager, migrate
 
@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
+    app.context_processor(permissions.template_globals)
     errors.init_app(app)
     security.init_app(app)
     search.init_app(app)
@@ -55,10 +56,12 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
+    from app.curation.views import bp as curation_bp
     from app.deciding.views import bp as deciding_bp
     from app.feeds.views import bp as feeds_bp
     from app.home.views import bp as home_bp
     from app.municipalities.views import bp as municipalities_bp
+    from app.practices.editing import bp as editing_bp
     from app.practices.report_views import bp as reports_bp
     from app.practices.views import bp as practices_bp
     from app.search.views import bp as search_ui_bp
@@ -67,7 +70,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(home_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(deciding_bp)
+    app.register_blueprint(editing_bp)  # before practices: /praxis/neu is not a slug
     app.register_blueprint(practices_bp)
+    app.register_blueprint(curation_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(search_ui_bp)
     app.register_blueprint(municipalities_bp)
