@@ -164,7 +164,8 @@ def test_publication_date_is_imported_exported_and_kept(runner, tmp_path):
 
 def test_newest_first_follows_the_publication_date(runner, client, tmp_path):
     (tmp_path / "in").mkdir()
-    for slug, day in (("alt", "2019-03-01"), ("neu", "2024-05-02"), ("mittel", "2021-07-03")):
+    days = (("alt", "2019-03-01"), ("juengst", "2024-05-02"), ("mittel", "2021-07-03"))
+    for slug, day in days:
         (tmp_path / "in" / f"{slug}.md").write_text(FULL_ENTRY.replace(
             "---\n## Ausgangslage", f"published: {day}\n---\n## Ausgangslage").replace(
             "visibility: members", "visibility: public"), encoding="utf-8")
@@ -172,10 +173,17 @@ def test_newest_first_follows_the_publication_date(runner, client, tmp_path):
     from app import search
     search.apply_pending_changes()
     newest = client.get("/api/v1/practices?sort=newest").get_json()["results"]
-    assert [hit["slug"] for hit in newest] == ["neu", "mittel", "alt"]
+    assert [hit["slug"] for hit in newest] == ["juengst", "mittel", "alt"]
     feed = client.get("/feeds/neu.atom").get_data(as_text=True)
-    assert feed.index("/praxis/neu") < feed.index("/praxis/mittel") < feed.index("/praxis/alt")
+    assert (feed.index("/praxis/juengst") < feed.index("/praxis/mittel")
+            < feed.index("/praxis/alt"))
     assert "2019-03-01T" in feed
+
+
+def test_a_slug_taken_by_a_page_is_refused(runner, write_practice):
+    path = write_practice("neu")
+    result = run_import(runner, path)
+    assert result.exit_code == 1 and "reserviert" in result.output
 
 
 def test_municipalities_match_by_exact_name(runner, write_practice):

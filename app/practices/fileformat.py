@@ -26,6 +26,7 @@ from app.practices.rules import (
     MIN_LEVERS,
     MODULE_RANGE,
     NUMBER_RANGES,
+    RESERVED_SLUGS,
     SDG_RANGE,
     SLUG_RE,
     TEXT_LIMITS,
@@ -196,6 +197,8 @@ def parse_practice_text(
     if not SLUG_RE.match(slug):
         return [FileError(name, "Dateiname",
                           "Kurzname nur aus a–z, 0–9 und '-', höchstens 80 Zeichen")]
+    if slug in RESERVED_SLUGS:
+        return [FileError(name, "Dateiname", f"Kurzname „{slug}“ ist für eine Seite reserviert")]
     parts = split_front_matter(text)
     if parts is None:
         return [FileError(name, "Kopfdaten",

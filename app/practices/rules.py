@@ -11,6 +11,8 @@ from app.practices.models import EFFORTS, STATUSES, VISIBILITIES
 
 SLUG_RE = re.compile(r"^[a-z0-9-]{1,80}$")
 SLUG_MAX_LENGTH = 80
+# Slugs that name pages under /praxis/ (SPEC §6) and so cannot name an entry.
+RESERVED_SLUGS = frozenset({"neu"})
 WORKSHOP_SLUG_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})-(auftakt|modul-([1-9]))$")
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 URL_MAX_LENGTH = 2000

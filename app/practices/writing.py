@@ -19,7 +19,7 @@ from app.municipalities.models import Municipality
 from app.practices import states
 from app.practices.fileformat import FileError, PracticeData, parse_practice_text
 from app.practices.models import Practice, Revision, StateChange
-from app.practices.rules import SLUG_MAX_LENGTH
+from app.practices.rules import RESERVED_SLUGS, SLUG_MAX_LENGTH
 from app.practices.services import apply_practice_data, record_revision
 from app.practices.states import Transition
 from app.search.outbox import record_practice_change
@@ -61,7 +61,7 @@ def current_revision_number(practice: Practice) -> int:
 def new_practice_slug(title: str) -> str:
     """A slug made once from the title; it stays when the title changes later."""
     base = heading_slug(title)[:SLUG_MAX_LENGTH - 4].strip("-") or "eintrag"
-    slug, counter = base, 2
+    slug, counter = (base, 2) if base not in RESERVED_SLUGS else (f"{base}-2", 3)
     while db.session.scalar(select(Practice.id).where(Practice.slug == slug)):
         slug, counter = f"{base}-{counter}", counter + 1
     return slug
