@@ -196,7 +196,7 @@ def test_municipalities_match_by_exact_name(runner, write_practice):
 
 def test_unknown_workshop_of_valid_form_is_created(runner, tmp_path):
     text = FULL_ENTRY.replace("[2019-11-07-modul-2]", "[2021-03-04-modul-4]")
-    (tmp_path / "neu.md").write_text(text, encoding="utf-8")
+    (tmp_path / "neuer-workshop.md").write_text(text, encoding="utf-8")
     assert run_import(runner, tmp_path).exit_code == 0
     workshop = db.session.scalar(select(Workshop).where(Workshop.slug == "2021-03-04-modul-4"))
     assert workshop.module.number == 4 and workshop.date.isoformat() == "2021-03-04"
