@@ -215,3 +215,23 @@ def format_violations(violations: list[dict]) -> str:
         for node in violation["nodes"][:5]:
             lines.append(f"    {node['target']}: {node['summary']}".replace("\n", " / "))
     return "\n".join(lines)
+
+
+WIDTHS = {"1280": DESKTOP, "360": PHONE}
+
+
+def check_page(page, name: str, problems: list[str]) -> None:
+    """Collect axe violations, horizontal overflow (naming what sticks out) and h1 count."""
+    violations = run_axe(page)
+    if violations:
+        problems.append(f"{name}:\n{format_violations(violations)}")
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    if overflow > 1:
+        wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth
+                    && !(e.parentElement && e.parentElement.closest('.table-scroll')))
+            .slice(0, 5).map(e => e.tagName + '.' + e.className)""")
+        problems.append(f"{name}: {overflow}px waagrecht zu breit ({', '.join(wide)})")
+    if page.locator("h1").count() != 1:
+        problems.append(f"{name}: nicht genau eine h1")

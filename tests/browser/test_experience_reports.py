@@ -2,23 +2,9 @@
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE, format_violations, run_axe
+from tests.browser.conftest import WIDTHS, check_page
 
 pytestmark = pytest.mark.browser
-WIDTHS = {"1280": DESKTOP, "360": PHONE}
-
-
-def check(page, name: str, problems: list[str]) -> None:
-    """Collect axe violations and horizontal overflow; exactly one h1."""
-    violations = run_axe(page)
-    if violations:
-        problems.append(f"{name}:\n{format_violations(violations)}")
-    overflow = page.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    if overflow > 1:
-        problems.append(f"{name}: {overflow}px waagrecht zu breit")
-    if page.locator("h1").count() != 1:
-        problems.append(f"{name}: nicht genau eine h1")
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -33,29 +19,29 @@ def test_write_edit_and_delete_a_report(open_page, live_server, width):
     page.get_by_role("button", name="Anmelden").click()
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "Erfahrung berichten"  # back on the form
-    check(page, f"bericht-neu {width}", problems)
+    check_page(page, f"bericht-neu {width}", problems)
 
     page.get_by_label("angepasst übernommen").check()
     page.get_by_role("button", name="Bericht speichern").click()  # empty text
     page.wait_for_load_state()
     assert page.locator(".form-errors").count() == 1
     assert page.get_by_label("angepasst übernommen").is_checked()
-    check(page, f"bericht-neu mit Fehler {width}", problems)
+    check_page(page, f"bericht-neu mit Fehler {width}", problems)
 
     text = f"Bei uns im Test mit {width} Pixel Breite gut gelaufen."
     page.get_by_label("Ihr Erfahrungsbericht").fill(text)
     page.get_by_role("button", name="Bericht speichern").click()
     page.wait_for_load_state()
     assert text in page.content()
-    check(page, f"eintrag mit bericht {width}", problems)
+    check_page(page, f"eintrag mit bericht {width}", problems)
 
     report = page.locator("article.report", has_text=text)
     report.get_by_role("link", name="Bericht bearbeiten").click()
     page.wait_for_load_state()
-    check(page, f"bericht-bearbeiten {width}", problems)
+    check_page(page, f"bericht-bearbeiten {width}", problems)
     page.get_by_role("link", name="Diesen Bericht löschen …").click()
     page.wait_for_load_state()
-    check(page, f"bericht-loeschen {width}", problems)
+    check_page(page, f"bericht-loeschen {width}", problems)
     page.get_by_role("button", name="Ja, endgültig löschen").click()
     page.wait_for_load_state()
     assert text not in page.content()

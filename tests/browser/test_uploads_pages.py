@@ -5,23 +5,9 @@ import io
 import pytest
 from PIL import Image
 
-from tests.browser.conftest import DESKTOP, PHONE, format_violations, run_axe
+from tests.browser.conftest import WIDTHS, check_page
 
 pytestmark = pytest.mark.browser
-WIDTHS = {"1280": DESKTOP, "360": PHONE}
-
-
-def check(page, name: str, problems: list[str]) -> None:
-    """Collect axe violations and horizontal overflow; exactly one h1."""
-    violations = run_axe(page)
-    if violations:
-        problems.append(f"{name}:\n{format_violations(violations)}")
-    overflow = page.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    if overflow > 1:
-        problems.append(f"{name}: {overflow}px waagrecht zu breit")
-    if page.locator("h1").count() != 1:
-        problems.append(f"{name}: nicht genau eine h1")
 
 
 def photo() -> bytes:
@@ -46,7 +32,7 @@ def test_upload_a_photo_see_it_on_the_entry_and_delete_it(open_page, live_server
     page.goto(f"{live_server.url}/praxis/{live_server.practice}")
     page.get_by_role("link", name="Bilder und Dokumente verwalten").click()
     page.wait_for_load_state()
-    check(page, f"dateien leer {width}", problems)
+    check_page(page, f"dateien leer {width}", problems)
 
     # An image without a description: the message sits at the field, the caption stays.
     page.get_by_label("Datei", exact=True).set_input_files(
@@ -56,7 +42,7 @@ def test_upload_a_photo_see_it_on_the_entry_and_delete_it(open_page, live_server
     page.wait_for_load_state()
     assert "Bitte beschreiben Sie kurz" in page.content()
     assert page.get_by_label("Bildunterschrift").input_value() == "Der Dorfladen am Markt"
-    check(page, f"dateien mit Fehler {width}", problems)
+    check_page(page, f"dateien mit Fehler {width}", problems)
 
     page.get_by_label("Datei", exact=True).set_input_files(
         {"name": "dorfladen.jpg", "mimeType": "image/jpeg", "buffer": photo()})
@@ -64,7 +50,7 @@ def test_upload_a_photo_see_it_on_the_entry_and_delete_it(open_page, live_server
     page.get_by_role("button", name="Hochladen").click()
     page.wait_for_load_state()
     assert "ist hochgeladen" in page.content()
-    check(page, f"dateien mit Bild {width}", problems)
+    check_page(page, f"dateien mit Bild {width}", problems)
 
     page.goto(f"{live_server.url}/praxis/{live_server.practice}")
     image = page.get_by_role("img", name="Dorfladen mit Solardach am Marktplatz")
@@ -72,7 +58,7 @@ def test_upload_a_photo_see_it_on_the_entry_and_delete_it(open_page, live_server
     page.wait_for_function("img => img.complete && img.naturalWidth > 0",
                            arg=image.element_handle())
     assert image.evaluate("img => img.naturalWidth") == 480
-    check(page, f"eintrag mit Bild {width}", problems)
+    check_page(page, f"eintrag mit Bild {width}", problems)
 
     page.goto(f"{live_server.url}/praxis/{live_server.practice}/dateien")
     page.get_by_role("button", name="Löschen: dorfladen.jpg").click()

@@ -3,24 +3,9 @@ submit, two edits, the diff; axe-core and no sideways scrolling on every page.""
 
 import pytest
 
-from tests.browser.conftest import DESKTOP, PHONE, format_violations, run_axe
+from tests.browser.conftest import WIDTHS, check_page
 
 pytestmark = pytest.mark.browser
-WIDTHS = {"1280": DESKTOP, "360": PHONE}
-
-
-def check(page, name: str, problems: list[str]) -> None:
-    violations = run_axe(page)
-    if violations:
-        problems.append(f"{name}:\n{format_violations(violations)}")
-    overflow = page.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    if overflow > 1:
-        wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
-            .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth
-                    && !(e.parentElement && e.parentElement.closest('.table-scroll')))
-            .slice(0, 5).map(e => e.tagName + '.' + e.className)""")
-        problems.append(f"{name}: {overflow}px waagrecht zu breit ({', '.join(wide)})")
 
 
 def sign_in(page, site) -> None:
@@ -37,21 +22,22 @@ def test_write_preview_save_submit_edit_twice_and_see_the_diff(open_page, live_s
     problems: list[str] = []
     sign_in(page, live_server)
     assert page.locator("h1").inner_text() == "Neuen Lösungsansatz eintragen"
-    check(page, f"neu {width}", problems)
+    check_page(page, f"neu {width}", problems)
 
     title = f"Repair-Café im Pfarrsaal ({width})"
     page.locator("#feld-title").fill(title)
     page.locator("#feld-summary").fill("Einmal im Monat reparieren Ehrenamtliche Geräte.")
     page.get_by_label("Ausgangslage", exact=True).fill("Viele Geräte landeten im Müll.")
     page.get_by_label("Vorgehen", exact=True).fill("Wir haben **zwölf** Ehrenamtliche gefunden.")
-    page.get_by_label("Ergebnisse und Wirkung", exact=True).fill("| Jahr | Geräte |\n|---|---|\n| 2023 | 310 |")
+    page.get_by_label("Ergebnisse und Wirkung", exact=True).fill(
+        "| Jahr | Geräte |\n|---|---|\n| 2023 | 310 |")
     page.locator("select#feld-levers").select_option("beteiligen-kooperieren")
     page.get_by_label("Beraten und Motivieren", exact=True).check()
     page.get_by_label("Abfall und Ressourcen", exact=True).check()
     page.get_by_label("Modul 3: Bündnispartner und Akzeptanz", exact=True).check()
     page.get_by_label("12 – Nachhaltige/r Konsum und Produktion", exact=True).check()
     page.locator("#feld-status").select_option("verstetigt")
-    page.get_by_label("Beginn (Jahr)", exact=True).fill("20x2")  # a typo: must be refused, nothing lost
+    page.get_by_label("Beginn (Jahr)", exact=True).fill("20x2")  # refused, nothing lost
     page.get_by_label("Kosten in Euro", exact=True).fill("1.200")
     page.get_by_label("Finanzierung", exact=True).fill("Spenden")
     page.get_by_label("Aufwand für die Verwaltung", exact=True).select_option("gering")
@@ -65,20 +51,21 @@ def test_write_preview_save_submit_edit_twice_and_see_the_diff(open_page, live_s
     page.wait_for_load_state()
     assert page.locator("#vorschau strong").inner_text() == "zwölf"
     assert page.locator("#vorschau table").count() == 1
-    check(page, f"vorschau {width}", problems)
+    check_page(page, f"vorschau {width}", problems)
 
     page.get_by_role("button", name="Speichern").click()
     page.wait_for_load_state()
     assert page.locator(".form-errors").count() >= 1  # the year
-    assert page.get_by_label("Vorgehen", exact=True).input_value() == "Wir haben **zwölf** Ehrenamtliche gefunden."
+    assert page.get_by_label("Vorgehen", exact=True).input_value() == (
+        "Wir haben **zwölf** Ehrenamtliche gefunden.")
     assert page.get_by_label("Nur angemeldete Mitglieder", exact=True).is_checked()
-    check(page, f"fehler {width}", problems)
+    check_page(page, f"fehler {width}", problems)
     page.get_by_label("Beginn (Jahr)", exact=True).fill("2022")
     page.get_by_role("button", name="Speichern").click()
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == title
     assert "Entwurf" in page.locator(".editor-panel").inner_text()
-    check(page, f"entwurf {width}", problems)
+    check_page(page, f"entwurf {width}", problems)
 
     page.get_by_role("button", name="Zur Prüfung einreichen").click()
     page.wait_for_load_state()
@@ -89,7 +76,7 @@ def test_write_preview_save_submit_edit_twice_and_see_the_diff(open_page, live_s
         page.get_by_role("link", name="Bearbeiten").first.click()
         page.wait_for_load_state()
         if number == 1:
-            check(page, f"bearbeiten {width}", problems)
+            check_page(page, f"bearbeiten {width}", problems)
         page.get_by_label("Vorgehen", exact=True).fill(text)
         page.get_by_label("Was wurde geändert? (optional)", exact=True).fill(f"Änderung {number}")
         page.get_by_role("button", name="Speichern").click()
@@ -99,8 +86,8 @@ def test_write_preview_save_submit_edit_twice_and_see_the_diff(open_page, live_s
     page.wait_for_load_state()
     assert page.locator("table.revisions tbody tr").count() == 3
     assert "ein Café" in page.locator(".word-diff ins").first.inner_text()
-    check(page, f"versionen {width}", problems)
+    check_page(page, f"versionen {width}", problems)
     page.goto(f"{live_server.url}/meine")
     assert title in page.content()
-    check(page, f"meine {width}", problems)
+    check_page(page, f"meine {width}", problems)
     assert not problems, "\n".join(problems)
