@@ -173,7 +173,8 @@ def new():
     forget_parked_form()
     practice = create_practice(data, current_user, municipality, note=entry.note)
     flash(_("Ihr Entwurf ist gespeichert. Nur Ihre Kommune und das Organisationsteam sehen ihn, "
-            "bis er veröffentlicht wird."), "success")
+            "bis er veröffentlicht wird. Fotos und Dokumente fügen Sie über „Bilder und "
+            "Dokumente“ hinzu; eingereicht wird mit „Zur Prüfung einreichen“."), "success")
     return redirect(url_for("practices.detail", slug=practice.slug))
 
 

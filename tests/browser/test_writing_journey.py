@@ -1,11 +1,20 @@
 """A representative writes an entry in Chromium: every kind of field, preview, save,
 submit, two edits, the diff; axe-core and no sideways scrolling on every page."""
 
+import io
+
 import pytest
+from PIL import Image
 
 from tests.browser.conftest import WIDTHS, check_page
 
 pytestmark = pytest.mark.browser
+
+
+def photo() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (900, 600), (200, 120, 40)).save(buffer, "JPEG")
+    return buffer.getvalue()
 
 
 def sign_in(page, site) -> None:
@@ -64,9 +73,19 @@ def test_write_preview_save_submit_edit_twice_and_see_the_diff(open_page, live_s
     page.get_by_role("button", name="Speichern").click()
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == title
+    entry_url = page.url
     assert "Entwurf" in page.locator(".editor-panel").inner_text()
     check_page(page, f"entwurf {width}", problems)
 
+    page.get_by_role("link", name="Bilder und Dokumente", exact=True).click()  # a photo
+    page.wait_for_load_state()
+    page.get_by_label("Datei", exact=True).set_input_files(
+        {"name": "cafe.jpg", "mimeType": "image/jpeg", "buffer": photo()})
+    page.get_by_label("Bildbeschreibung").fill("Ehrenamtliche reparieren einen Toaster")
+    page.get_by_role("button", name="Hochladen").click()
+    page.wait_for_load_state()
+    page.goto(entry_url)
+    assert page.get_by_alt_text("Ehrenamtliche reparieren einen Toaster").count() >= 1
     page.get_by_role("button", name="Zur Prüfung einreichen").click()
     page.wait_for_load_state()
     assert "Eingereicht" in page.locator(".editor-panel").inner_text()
