@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from app import errors, permissions, search, security, uploads
 from app.config import load_config
 from app.extensions import babel, csrf, db, login_manager, migrate
+from app.practices import writing
 
 
 @event.listens_for(Engine, "connect")
@@ -34,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
     app.context_processor(permissions.template_globals)
+    app.context_processor(writing.template_helpers)
     errors.init_app(app)
     security.init_app(app)
     search.init_app(app)

@@ -135,11 +135,4 @@ def template_globals() -> dict:
         "can_submit": lambda practice: can_apply(None, practice, states.SUBMIT),
         "can_curate": lambda: can_curate(None),
         "can_report_on": lambda practice: can_report_on(None, practice),
-        "return_comment": _return_comment,
     }
-
-
-def _return_comment(practice: Practice):
-    from app.practices.writing import latest_comment
-
-    return latest_comment(practice)

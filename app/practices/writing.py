@@ -179,3 +179,8 @@ def field_errors(errors: list[FileError]) -> dict[str, list[str]]:
     for error in errors:
         by_field.setdefault(error.field.replace(".", "_"), []).append(error.rule)
     return by_field
+
+
+def template_helpers() -> dict:
+    """Template globals of the write side (registered in create_app)."""
+    return {"return_comment": latest_comment}
