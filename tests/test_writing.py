@@ -211,6 +211,12 @@ def test_submit_publish_and_find_it(client, login, representative, create_user, 
     changes = db.session.scalars(select(StateChange)).all()
     assert [(c.from_state, c.to_state) for c in changes] == [
         ("draft", "submitted"), ("submitted", "published")]
+    archived = organiser_client.post(f"/redaktion/praxis/{practice.slug}/entscheidung",
+                                     data={"aktion": "archivieren", "csrf_token": token})
+    assert archived.status_code == 302
+    search.wait_for_background_drains()
+    assert app.test_client().get("/api/v1/practices?q=Blühwiesen").get_json()["total"] == 0
+    assert app.test_client().get(f"/praxis/{practice.slug}").status_code == 404
 
 
 def test_return_with_comment_shows_on_the_entry_and_on_mine(
