@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/search_quality.py [--per-query] [--fail-under 0.8]
 
 Scores benchmarks/search-holdout (queries on the demo entries of practices/),
+benchmarks/search-own (questions and queries without an answer on the same entries),
 benchmarks/search-blind (a set written without knowledge of the search code) and, when it
 lies beside the checkout, the public development set ../shared/search-dev (it is not part
 of the project: without it, that set is skipped with a note). Imports the entries into a
@@ -54,15 +55,34 @@ def import_folder(app, folder: Path) -> None:
         search.apply_pending_changes()
 
 
-def api_search_fn(client):
-    """A search function for ranking_metrics.score, asking the API anonymously."""
+def api_search_fn(client, answers: dict | None = None):
+    """A search function for ranking_metrics.score, asking the API anonymously.
+
+    answers, when given, collects per query the total and the "match" the API answered.
+    """
     def search(query: str) -> list[str]:
         response = client.get("/api/v1/practices", query_string={"q": query, "per_page": 10})
         if response.status_code != 200:
             print(f"warning: HTTP {response.status_code} for {query!r}", file=sys.stderr)
             return []
-        return [hit["slug"] for hit in response.get_json()["results"]]
+        data = response.get_json()
+        if answers is not None:
+            answers[query] = (data["total"], data.get("match"))
+        return [hit["slug"] for hit in data["results"]]
     return search
+
+
+def print_no_answer(report: dict, answers: dict) -> None:
+    """Queries without a relevant entry should answer "match": "partial" or nothing."""
+    rows = [r for r in report["queries"] if r["kind"] == "noanswer"]
+    if not rows:
+        return
+    bad = [r for r in rows if answers[r["query"]][0] and answers[r["query"]][1] != "partial"]
+    print(f"no-answer queries: {len(rows)}, answered partial or nothing: "
+          f"{len(rows) - len(bad)}")
+    for r in bad:
+        total, match = answers[r["query"]]
+        print(f"  {r['id']} {r['query']!r}: total {total}, match {match}")
 
 
 SETS = {
@@ -71,6 +91,9 @@ SETS = {
                 / "search-holdout" / "queries.tsv"),
     "blind": (Path(__file__).resolve().parent / "search-blind" / "practices",
               Path(__file__).resolve().parent / "search-blind" / "queries.tsv"),
+    # Questions and queries without an answer on the demo entries (issue 11).
+    "own": (PROJECT_ROOT / "practices", Path(__file__).resolve().parent
+            / "search-own" / "queries.tsv"),
 }
 
 
@@ -82,11 +105,13 @@ def run(name: str = "dev", per_query: bool = False) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         app = make_app(Path(tmp))
         import_folder(app, entries)
+        answers: dict = {}
         with app.app_context():
-            report = score(api_search_fn(app.test_client()), queries=load_queries(queries),
-                           hidden=members_only(entries))
+            report = score(api_search_fn(app.test_client(), answers),
+                           queries=load_queries(queries), hidden=members_only(entries))
         print(f"== {name}: {entries}")
         print_report(report, per_query=per_query)
+        print_no_answer(report, answers)
         return report
 
 
