@@ -87,6 +87,7 @@ def _register_cli(app: Flask) -> None:
     from app.accounts.cli import users_cli
     from app.backup.cli import backup_cli
     from app.cli import init_command
+    from app.curation.cli import reminders_cli
     from app.practices.cli import practices_cli
 
     app.cli.add_command(init_command)
@@ -94,3 +95,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(__import__("app.search.cli", fromlist=["search_cli"]).search_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(reminders_cli)

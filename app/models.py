@@ -1,6 +1,7 @@
 """Imports every model module so that metadata (and Alembic) sees all tables."""
 
 from app.accounts.models import AuthFailure, PasswordToken, SecurityEvent, User
+from app.curation.models import ModulePick, ReviewReminder
 from app.deciding.models import RememberedPractice
 from app.municipalities.models import Municipality
 from app.practices.models import (
@@ -18,7 +19,7 @@ from app.practices.models import (
 from app.search.models import SearchChange
 from app.taxonomies.models import Lever, Topic
 from app.uploads.models import Attachment
-from app.workshops.models import Module, Workshop
+from app.workshops.models import Module, Workshop, WorkshopAttachment
 
 __all__ = [
     "Attachment",
@@ -26,4 +27,5 @@ __all__ = [
     "PasswordToken", "Practice", "PracticeLever", "PracticeModule", "PracticeSdg",
     "PracticeTopic", "PracticeWorkshop", "RememberedPractice", "Revision", "SearchChange",
     "SecurityEvent", "StateChange", "Topic", "User", "Workshop",
+    "ModulePick", "ReviewReminder", "WorkshopAttachment",
 ]

@@ -63,5 +63,8 @@ def decision(slug: str):
 # The area's other pages live in their own modules on this blueprint (and so behind the
 # same guard); importing them here registers their routes.
 from app.curation import (  # noqa: E402, F401  - route modules register on bp
+    collection_views,
+    freshness_views,
     review_views,
+    workshop_views,
 )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import selectinload
 
+from app.curation.models import ModulePick
 from app.extensions import db
 from app.permissions import visible_practices_filter
 from app.practices.models import Practice, practice_lever, practice_module, practice_topic
@@ -59,9 +61,19 @@ def visible_total() -> int:
         select(func.count(Practice.id)).where(visible_practices_filter())) or 0
 
 
-def curated_picks() -> dict[int, list[Practice]]:
-    """The organisers' picks per module number.
+def curated_picks(module_number: int | None = None) -> dict[int, list[ModulePick]]:
+    """The organisers' collections per module number, in their order.
 
-    The organisers' curation does not exist yet; the home page shows an empty state.
+    Only entries the current reader may see; `module_number` limits it to one module.
     """
-    return {}
+    query = (select(Module.number, ModulePick)
+             .join(ModulePick.module).join(ModulePick.practice)
+             .where(visible_practices_filter())
+             .options(selectinload(ModulePick.practice).selectinload(Practice.municipality))
+             .order_by(Module.number, ModulePick.position, ModulePick.id))
+    if module_number is not None:
+        query = query.where(Module.number == module_number)
+    picks: dict[int, list[ModulePick]] = {}
+    for number, pick in db.session.execute(query):
+        picks.setdefault(number, []).append(pick)
+    return picks

@@ -30,6 +30,7 @@ from app.uploads.storage import (
     remove_files,
     write_atomically,
 )
+from app.workshops.models import WorkshopAttachment  # workshops' files share UPLOAD_DIR
 
 logger = logging.getLogger(__name__)
 ARCHIVE_FOLDER = "uploads/"
@@ -111,9 +112,11 @@ def _archive_name(stored_name: str, thumbnail: bool) -> str:
 
 
 def archive_files(archive: zipfile.ZipFile) -> int:
-    """Backup: add every attachment's file and thumbnail under uploads/; return the count."""
+    """Backup: add every attachment's (and workshop file's) file and thumbnail under
+    uploads/; return the count."""
     written = 0
-    for stored_name in db.session.scalars(select(Attachment.stored_name)):
+    names = select(Attachment.stored_name).union(select(WorkshopAttachment.stored_name))
+    for stored_name in db.session.scalars(names):
         for thumbnail in (False, True):
             path = file_path(stored_name, thumbnail)
             if path.exists():
