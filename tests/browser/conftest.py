@@ -40,6 +40,7 @@ class LiveSite:
     member_email: str = "mitglied@example.org"
     member_password: str = "ein sehr langes Testpasswort"
     representative_email: str = "vertretung@example.org"
+    organiser_email: str = "organisation@example.org"
 
 
 def _examples() -> dict:
@@ -100,6 +101,8 @@ def live_server(tmp_path_factory, databases):
         _create_member(LiveSite.member_email, LiveSite.member_password, examples["municipality"])
         _create_member(LiveSite.representative_email, LiveSite.member_password,
                        examples["municipality"], role="representative")
+        _create_member(LiveSite.organiser_email, LiveSite.member_password,
+                       examples["municipality"], role="organiser")
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
