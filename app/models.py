@@ -1,9 +1,10 @@
 """Imports every model module so that metadata (and Alembic) sees all tables."""
 
-from app.accounts.models import AuthFailure, PasswordToken, SecurityEvent, User
+from app.accounts.models import AuthFailure, Invitation, PasswordToken, SecurityEvent, User
 from app.curation.models import ModulePick, ReviewReminder
 from app.deciding.models import RememberedPractice
 from app.municipalities.models import Municipality
+from app.municipalities.redirects import MunicipalityRedirect
 from app.practices.models import (
     ExperienceReport,
     ParkedForm,
@@ -16,7 +17,7 @@ from app.practices.models import (
     Revision,
     StateChange,
 )
-from app.search.models import SearchChange
+from app.search.models import SearchChange, SynonymGroup, SynonymVersion
 from app.taxonomies.models import Lever, Topic
 from app.uploads.models import Attachment
 from app.workshops.models import Module, Workshop, WorkshopAttachment
@@ -28,4 +29,5 @@ __all__ = [
     "PracticeTopic", "PracticeWorkshop", "RememberedPractice", "Revision", "SearchChange",
     "SecurityEvent", "StateChange", "Topic", "User", "Workshop",
     "ModulePick", "ReviewReminder", "WorkshopAttachment",
+    "Invitation", "MunicipalityRedirect", "SynonymGroup", "SynonymVersion",
 ]

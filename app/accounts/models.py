@@ -109,3 +109,30 @@ class SecurityEvent(db.Model):
 
     def __repr__(self) -> str:
         return f"<SecurityEvent {self.action} {self.target}>"
+
+
+class Invitation(db.Model):
+    """An invitation by e-mail with role and municipality: only the link token's SHA-256 is
+    stored. Pending until accepted, revoked or expired (app/accounts/invitations.py)."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(20))
+    municipality_id: Mapped[int | None] = mapped_column(
+        ForeignKey("municipality.id", ondelete="SET NULL"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    municipality: Mapped[Municipality | None] = relationship()
+    invited_by: Mapped[User | None] = relationship()
+
+    def is_pending(self, now: datetime) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and now < self.expires_at

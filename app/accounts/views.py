@@ -233,3 +233,6 @@ def delete_account():
             return redirect(url_for("home.index"))
     status = 422 if form.is_submitted() else 200
     return render_template("accounts/delete_account.html", form=form), status
+
+
+from app.accounts import invitation_views  # noqa: E402, F401  - /konto/einladung/<token>

@@ -63,8 +63,12 @@ def decision(slug: str):
 # The area's other pages live in their own modules on this blueprint (and so behind the
 # same guard); importing them here registers their routes.
 from app.curation import (  # noqa: E402, F401  - route modules register on bp
+    activity_views,
     collection_views,
     freshness_views,
+    municipality_views,
+    people_views,
     review_views,
+    vocabulary_views,
     workshop_views,
 )

@@ -1,10 +1,11 @@
 """Municipality pages: the list of all municipalities and one municipality's profile."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, redirect, render_template, url_for
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.municipalities.models import Municipality
+from app.municipalities.services import municipality_for_old_slug
 from app.permissions import visible_practices_filter
 from app.practices.models import Practice
 from app.practices.reports import reports_of_municipality
@@ -27,7 +28,12 @@ def index():
 @bp.get("/kommunen/<slug>")
 def detail(slug: str):
     """One municipality: profile, size, its entries, its experience reports, workshops."""
-    municipality = db.first_or_404(select(Municipality).where(Municipality.slug == slug))
+    municipality = db.session.scalar(select(Municipality).where(Municipality.slug == slug))
+    if municipality is None:
+        merged_into = municipality_for_old_slug(slug)
+        if merged_into is None:
+            abort(404)
+        return redirect(url_for("municipalities.detail", slug=merged_into.slug), 301)
     practices = db.session.scalars(
         select(Practice).where(visible_practices_filter(),
                                Practice.municipality_id == municipality.id)

@@ -29,11 +29,19 @@ from app.search.service import (
     similar_practices,
 )
 from app.search.sync import drain, drain_in_background, has_pending
+from app.search.synonym_store import (
+    SynonymError,
+    add_synonym_group,
+    replace_synonyms,
+    seed_synonyms,
+    synonym_text,
+)
 
 __all__ = [
     "SearchArgumentError", "SearchHit", "SearchRequest", "SearchResult", "apply_pending_changes",
     "changes_committed", "facet_labels", "init_app", "parse_search_args", "search_practices",
     "similar_practices", "wait_for_background_drains",
+    "SynonymError", "add_synonym_group", "replace_synonyms", "seed_synonyms", "synonym_text",
 ]
 
 CATCH_UP_INTERVAL = 0.5  # seconds between a process's checks for changes it has not seen

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import combinations
 
 from rapidfuzz import process
@@ -155,10 +154,11 @@ class Synonyms:
         return self.single.get(stem_key, set())
 
 
-@lru_cache(maxsize=1)
 def synonyms() -> Synonyms:
-    """The synonym list (data/synonyms.txt), read once per process."""
-    return Synonyms(_read_words("synonyms.txt"))
+    """The synonym list from the database, re-read when it changed (synonym_store)."""
+    from app.search.synonym_store import current_synonyms
+
+    return current_synonyms()
 
 
 class QueryBuilder:
@@ -302,7 +302,8 @@ class QueryBuilder:
         if len(word) < 5 or not word.isalpha():
             return []
         max_distance = 1 if len(word) <= 7 else 2
-        buckets = self.view.cached("fuzzy-buckets", lambda: _buckets(self.view))
+        buckets = self.view.cached(("fuzzy-buckets", synonyms().stamp),
+                                   lambda: _buckets(self.view))
         choices = buckets.get(word[0], [])
         found = process.extract(word, choices, scorer=OSA.distance,
                                 score_cutoff=max_distance, limit=20)
