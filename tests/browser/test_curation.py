@@ -82,3 +82,23 @@ def test_organiser_puts_an_entry_first_in_module_2(open_page, live_server, width
     assert page.get_by_role("button", name="Als heute geprüft vermerken").count() == 1
     check_page(page, f"eintrag mit prüfknopf {width}", problems)
     assert not problems, "\n".join(problems)
+
+
+def test_drag_and_drop_reorders_module_3(open_page, live_server):
+    page = open_page(WIDTHS["1280"])
+    sign_in(page, live_server)
+    page.goto(f"{live_server.url}/redaktion/module/3")
+    for _ in range(2):
+        page.get_by_role("button", name=re.compile(r"^Zur Auswahl hinzufügen: ")).first.click()
+        page.wait_for_load_state()
+    items = page.locator("ol.pick-order > li")
+    titles = [items.nth(i).locator("a").first.inner_text() for i in range(items.count())]
+    assert len(titles) >= 2
+    assert page.get_by_text("mit der Maus an eine andere Stelle ziehen").count() == 1
+    with page.expect_navigation():  # the script saves and reloads
+        items.nth(len(titles) - 1).drag_to(items.nth(0), target_position={"x": 20, "y": 5})
+    page.wait_for_load_state()
+    items = page.locator("ol.pick-order > li")
+    assert items.nth(0).locator("a").first.inner_text() == titles[-1]
+    page.goto(f"{live_server.url}/module/3")
+    assert first_pick(page, "auswahl") == titles[-1]
