@@ -10,6 +10,7 @@ from sqlalchemy import func, literal, select, union_all
 
 from app.accounts.models import SecurityEvent, User
 from app.extensions import db
+from app.practices import states
 from app.practices.models import ExperienceReport, Practice, Revision, StateChange
 
 ACCOUNT_EVENTS = ("user_created", "invitation_accepted")
@@ -28,6 +29,7 @@ class Activity:
     kind: str
     at: datetime
     row: object
+    live: bool = False  # an edit of an entry that was published at that moment
 
 
 def _row(kind: str, model, *conditions):
@@ -61,7 +63,20 @@ def activity_page(kind: str | None, page: int) -> tuple[list[Activity], int]:
         .order_by(combined.c.at.desc(), combined.c.id.desc())
         .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     loaded = _load(rows)
-    return [Activity(k, at, loaded[(k, i)]) for k, i, at in rows if (k, i) in loaded], total
+    activities = [Activity(k, at, loaded[(k, i)]) for k, i, at in rows if (k, i) in loaded]
+    for activity in activities:
+        if activity.kind == "aenderung":
+            activity.live = was_published(activity.row.practice, activity.at)
+    return activities, total
+
+
+def was_published(practice: Practice, when: datetime) -> bool:
+    """Whether the entry was published at that moment (its last state change before it,
+    or, for an imported entry without one, its publication date)."""
+    earlier = [change for change in practice.state_changes if change.created_at <= when]
+    if earlier:
+        return earlier[-1].to_state == states.PUBLISHED
+    return practice.published_at is not None and practice.published_at <= when
 
 
 def _load(rows) -> dict[tuple[str, int], object]:

@@ -29,6 +29,6 @@ def activity():
     pages = max(1, -(-total // PER_PAGE))
     return render_template("curation/activity.html", activities=activities, total=total,
                            page=page, pages=pages, kind=kind, kinds=KINDS,
-                           state_labels=states.LABELS, published=states.PUBLISHED,
+                           state_labels=states.LABELS,
                            accounts=users_by_email(activities),
                            when=lambda value: format_datetime(value, "dd.MM.y, HH:mm"))
