@@ -139,8 +139,11 @@ def test_snippets_mark_matches_and_escape_everything_else(corpus, write_practice
 
 
 def test_suggestion_for_a_typo(corpus):
-    result = search_practices(SearchRequest(q="Hackschnitzl"))
-    assert result.suggestion.startswith("Hackschnitzel")
+    result = search_practices(SearchRequest(q="Hackschnitzl"))  # shown corrected
+    assert result.corrected_query.startswith("Hackschnitzel") and result.suggestion is None
+    assert [h.slug for h in result.hits][:1] == ["nahwaerme"]
+    result = search_practices(SearchRequest(q="Hackschnitzl", exact=True))  # as typed
+    assert result.suggestion.startswith("Hackschnitzel") and result.corrected_query is None
     assert search_practices(SearchRequest(q="Hackschnitzel")).suggestion is None
 
 

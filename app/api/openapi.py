@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.municipalities.models import SIZE_CLASSES
 from app.practices.models import STATUSES
+from app.search import COST_BANDS, EFFORTS
 
 
 def _array_param(name: str, description: str, items: dict) -> dict:
@@ -39,7 +40,14 @@ def _schemas() -> dict:
                            "description": "HTML: nur <mark>-Tags, alles andere maskiert"},
                "url": {"type": "string"}, "score": {"type": "number"},
                "published_at": {"type": ["string", "null"], "format": "date-time"},
-               "similarity": {"type": "integer", "minimum": 0, "maximum": 3}}}
+               "similarity": {"type": "integer", "minimum": 0, "maximum": 4,
+                              "description": "Gemeinsamkeiten mit der Vergleichskommune: "
+                                             "Größe, Landkreis, Regierungsbezirk; 4 = dieselbe"},
+               "costs_eur": {"type": ["integer", "null"]},
+               "effort": {"type": ["string", "null"], "enum": ["gering", "mittel", "hoch", None]},
+               "match": {"type": "string", "enum": ["all", "partial"],
+                         "description": "partial: nach den vollständigen Treffern angehängt, "
+                                        "enthält nur einen Teil der Suchbegriffe"}}}
     return {
         "Error": {"type": "object", "required": ["error"],
                   "properties": {"error": {"type": "string"}}},
@@ -53,9 +61,16 @@ def _schemas() -> dict:
                 "results": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
                 "facets": {"type": "object", "properties": {
                     name: counts for name in ("lever", "topic", "module", "status",
-                                              "municipality", "size_class", "sdg")}},
+                                              "municipality", "size_class", "sdg", "cost",
+                                              "effort")}},
                 "suggestion": {"type": ["string", "null"],
                                "description": "Korrigierte Anfrage („Meinten Sie …“)"},
+                "corrected_query": {"type": ["string", "null"],
+                                    "description": "Die Treffer sind die dieser korrigierten "
+                                                   "Anfrage („Ergebnisse für …“); exact=1 "
+                                                   "sucht genau wie eingegeben"},
+                "match": {"type": "string", "enum": ["all", "partial"],
+                          "description": "partial: kein Eintrag enthält alle Suchbegriffe"},
                 "notice": {"type": ["string", "null"]}}},
         "Practice": {"type": "object", "properties": {
             "slug": {"type": "string"}, "title": {"type": "string"},
@@ -83,13 +98,26 @@ def openapi_document() -> dict:
                      {"type": "string", "enum": [slug for slug, *_ in SIZE_CLASSES]}),
         _param("population_min", "Mindesteinwohnerzahl", {"type": "integer", "minimum": 0}),
         _param("population_max", "Höchste Einwohnerzahl", {"type": "integer", "minimum": 0}),
-        _param("sort", "Sortierung (Standard: relevance mit q, sonst newest)",
-               {"type": "string", "enum": ["relevance", "newest", "title"]}),
+        _param("sort", "Sortierung (Standard: relevance mit q, sonst newest); cost: "
+               "günstigste zuerst, ohne Kostenangabe zuletzt",
+               {"type": "string", "enum": ["relevance", "newest", "title", "cost"]}),
+        _array_param("cost", "Kostenrahmen: bis-10000 (bis 10.000 €), bis-50000 "
+                     "(10.001–50.000 €), bis-250000 (50.001–250.000 €), mehr (über 250.000 €)",
+                     {"type": "string", "enum": [slug for slug, *_ in COST_BANDS]}),
+        _array_param("effort", "Aufwand für eine kleine Verwaltung",
+                     {"type": "string", "enum": list(EFFORTS)}),
+        _param("exact", "1: genau wie eingegeben suchen, ohne automatische Korrektur",
+               {"type": "string", "enum": ["1"]}),
         _param("page", "Seite (ab 1)", {"type": "integer", "minimum": 1, "maximum": 1000}),
         _param("per_page", "Treffer je Seite",
                {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
         _param("like", "Kommune (Kurzname): ähnliche Kommunen zuerst („Kommunen wie meine“)",
                SLUG),
+        _param("like_population", "Einwohnerzahl einer Kommune, die nicht in der Wissensbasis "
+               "ist („Kommunen wie meine“; nichts wird gespeichert)",
+               {"type": "integer", "minimum": 0, "maximum": 100_000_000}),
+        _param("like_district", "Landkreis (oder Regierungsbezirk) dieser Kommune",
+               {"type": "string", "maxLength": 120}),
     ]
     return {
         "openapi": "3.1.0",

@@ -43,6 +43,8 @@ def hit_json(hit) -> dict:
         "sdgs": hit.sdgs, "status": hit.status, "size_class": hit.size_class,
         "snippet": str(hit.snippet), "url": hit.url, "score": hit.score,
         "published_at": hit.published_at.isoformat() + "Z" if hit.published_at else None,
+        "costs_eur": hit.costs_eur, "effort": hit.effort,
+        "match": "partial" if hit.partial else "all",
         **({"similarity": hit.similarity} if hit.similarity is not None else {}),
     }
 
@@ -56,6 +58,7 @@ def list_practices():
         total=result.total, page=result.page, per_page=result.per_page,
         results=[hit_json(hit) for hit in result.hits], facets=result.facets,
         suggestion=result.suggestion, notice=result.notice,
+        corrected_query=result.corrected_query, match=result.match,
     )
 
 

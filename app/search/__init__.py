@@ -17,8 +17,10 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from app.extensions import db
+from app.search.documents import COST_BANDS, EFFORTS
 from app.search.index import IndexStore, get_store
 from app.search.service import (
+    PageOutOfRange,
     SearchArgumentError,
     SearchHit,
     SearchRequest,
@@ -38,6 +40,7 @@ from app.search.synonym_store import (
 )
 
 __all__ = [
+    "COST_BANDS", "EFFORTS", "PageOutOfRange",
     "SearchArgumentError", "SearchHit", "SearchRequest", "SearchResult", "apply_pending_changes",
     "changes_committed", "facet_labels", "init_app", "parse_search_args", "search_practices",
     "similar_practices", "wait_for_background_drains",

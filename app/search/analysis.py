@@ -9,6 +9,7 @@ dictionary is process state set by the index (see ``set_lexicon``).
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from collections.abc import Iterable, Iterator
@@ -25,6 +26,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 WORD_PATTERN = r"\w+(?:[-‐‑]\w+)*"
 WORD_RE = re.compile(WORD_PATTERN)
 HYPHENS = re.compile(r"[-‐‑]")
+PLAIN_WORD = re.compile(r"[^\W\d_]{2,}")  # the words of the corpus vocabulary
 
 # Linking elements (Fugenelemente) allowed between the parts of a compound.
 LINKERS = ("s", "es", "n", "en", "e", "er", "ns")
@@ -118,17 +120,17 @@ class Lexicon:
         words -= STOP_WORDS
         return cls(words=words, stems={stem(w) for w in words if len(stem(w)) >= MIN_PART})
 
-    def add(self, corpus_words: Iterable[str]) -> bool:
-        """Add words; True when something new came in (splits are then recomputed)."""
-        new = {w for w in corpus_words
-               if len(w) >= MIN_PART and w.isalpha() and w not in STOP_WORDS} - self.words
-        if not new:
-            return False
-        self.words |= new
-        self.stems |= {stem(w) for w in new if len(stem(w)) >= MIN_PART}
-        self.cache.clear()
-        self.terms_cache.clear()
-        return True
+    def copy(self) -> Lexicon:
+        """A snapshot of the dictionary (without caches)."""
+        return Lexicon(words=set(self.words), stems=set(self.stems))
+
+    def rebuild(self, corpus_words: Iterable[str]) -> None:
+        """Become the lexicon of these words, in place (splits are then recomputed)."""
+        fresh = Lexicon.build(corpus_words)
+        if fresh.words != self.words:
+            self.words, self.stems = fresh.words, fresh.stems
+            self.cache.clear()
+            self.terms_cache.clear()
 
     def known(self, part: str, final: bool) -> bool:
         """Whether a part may stand in a compound (a final part may be inflected)."""
@@ -195,17 +197,18 @@ def get_lexicon() -> Lexicon:
     return _lexicon
 
 
-def compound(normalised: str) -> tuple[str, list[str], list[str]]:
+def compound(normalised: str, lexicon: Lexicon | None = None) -> tuple[str, list[str], list[str]]:
     """The joined full word, its atoms and its tail compounds ("nahwarmenetz" → "warmenetz")."""
+    lexicon = lexicon or _lexicon
     pieces = [p for p in HYPHENS.split(normalised) if p]
     if len(pieces) > 1:
         atoms: list[str] = []
         for piece in pieces:
-            atoms.extend(_lexicon.split(piece) or (piece,))
+            atoms.extend(lexicon.split(piece) or (piece,))
         full = "".join(pieces)
     else:
         full = normalised
-        atoms = list(_lexicon.split(normalised))
+        atoms = list(lexicon.split(normalised))
     if len(atoms) < 2:
         return full, [], []
     tails = ["".join(atoms[i:]) for i in range(1, len(atoms) - 1)]
@@ -214,9 +217,9 @@ def compound(normalised: str) -> tuple[str, list[str], list[str]]:
     return full, atoms, tails
 
 
-def word_forms(normalised: str) -> list[str]:
+def word_forms(normalised: str, lexicon: Lexicon | None = None) -> list[str]:
     """The full word, then its atoms and tail compounds, without repeats."""
-    full, atoms, tails = compound(normalised)
+    full, atoms, tails = compound(normalised, lexicon)
     return list(dict.fromkeys([full, *atoms, *tails]))
 
 
@@ -224,12 +227,12 @@ def is_stop_word(word: str) -> bool:
     return word in STOP_WORDS or len(word) < 2
 
 
-def word_terms(lower: str) -> tuple[str, ...]:
+def word_terms(lower: str, lexicon: Lexicon | None = None) -> tuple[str, ...]:
     """Index terms of one lower-cased word: the whole chain, cached per word and dictionary."""
-    lexicon = _lexicon
+    lexicon = lexicon or _lexicon
     terms = lexicon.terms_cache.get(lower)
     if terms is None:
-        forms = word_forms(normalize(lower))
+        forms = word_forms(normalize(lower), lexicon)
         terms = tuple(dict.fromkeys(stem(f) for f in forms if not is_stop_word(f)))
         if len(lexicon.terms_cache) > 300_000:
             lexicon.terms_cache.clear()
@@ -315,12 +318,28 @@ def german_analyzer_stepwise():
             | DecompoundFilter() | GermanStopFilter() | GermanStemFilter())
 
 
+def document_words(*texts: str) -> set[str]:
+    """The distinct lower-case plain words of a document's texts (its vocabulary share)."""
+    words: set[str] = set()
+    for text in texts:
+        words.update(PLAIN_WORD.findall((text or "").lower()))
+    return words
+
+
 def corpus_words(text: str) -> Iterator[str]:
     """Normalised words of a text (hyphenated words as their pieces), for the lexicon."""
     for match in WORD_RE.finditer(text.lower()):
         for piece in HYPHENS.split(match.group()):
             if piece:
                 yield normalize(piece)
+
+
+def analysis_digest(texts: Iterable[str], lexicon: Lexicon | None = None) -> str:
+    """A fingerprint of how these texts are analysed (changes when a word splits otherwise)."""
+    words = sorted({m.group() for text in texts for m in WORD_RE.finditer((text or "").lower())})
+    lexicon = lexicon or _lexicon
+    joined = "\n".join(f"{w}:{' '.join(word_terms(w, lexicon))}" for w in words)
+    return hashlib.sha1(joined.encode("utf-8")).hexdigest()[:16]  # noqa: S324 - not security
 
 
 def index_terms(text: str) -> set[str]:

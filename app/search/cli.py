@@ -48,13 +48,16 @@ def worker_command(interval: float, once: bool) -> None:
 @click.option("--repair/--no-repair", "do_repair", default=True, show_default=True,
               help="Abweichungen gleich beheben")
 def check_command(do_repair: bool) -> None:
-    """Compare database and index; repair differences (exit 1 if any remain)."""
+    """Compare database and index as a rebuild would make them; repair (exit 1 if any remain)."""
     store = store_for_app(current_app)
     with Session(db.engine) as session:
         drain(store, session)
         report = check(store, session)
         click.echo(f"fehlend: {len(report.missing)}, überzählig: {len(report.extra)}, "
                    f"veraltet: {len(report.stale)}")
+        if report.vocabulary:
+            click.echo(f"Wortschatz weicht bei {len(report.vocabulary)} Wörtern von einem "
+                       f"Neuaufbau ab (Rangfolge und Vorschläge wären anders).")
         for slug in report.slugs[:50]:
             click.echo(f"  {slug}")
         if report.ok:

@@ -11,9 +11,28 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.practices.models import STATUS_LABELS, Practice
+from app.search.analysis import analysis_digest, document_words
 
 # Sections whose text counts as lessons learned (besides experience reports).
 LESSON_HEADINGS = ("stolperstein", "tipp", "übertragbar", "lehre", "erfahrung", "fazit")
+
+# Cost bands (slug, label, lowest and highest euros, inclusive); entries without costs: none.
+COST_BANDS = [
+    ("bis-10000", "bis 10.000 €", 0, 10_000),
+    ("bis-50000", "10.001 – 50.000 €", 10_001, 50_000),
+    ("bis-250000", "50.001 – 250.000 €", 50_001, 250_000),
+    ("mehr", "über 250.000 €", 250_001, None),
+]
+EFFORTS = ("gering", "mittel", "hoch")
+
+
+def cost_band(euros: int | None) -> str | None:
+    """The slug of the cost band of an amount, or None when unknown."""
+    if euros is None:
+        return None
+    return next((slug for slug, _label, low, high in COST_BANDS
+                 if euros >= low and (high is None or euros <= high)), None)
+
 
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_MARKUP = re.compile(r"(^#{1,6}\s*|^\s*[-*+>]\s+|^\s*\d+\.\s+|[*_`|]+|^\s*:?-{3,}:?\s*$)", re.M)
@@ -38,11 +57,19 @@ class DocMeta:
     published: float
     title_key: str
     digest: str
+    costs_eur: int | None = None
+    effort: str | None = None
 
 
 def plain_text(markdown: str) -> str:
     """Markdown without its markup, good enough for indexing and snippets."""
     return _MD_MARKUP.sub(" ", _MD_LINK.sub(r"\1", markdown or ""))
+
+
+def snippet_text(markdown: str) -> str:
+    """An entry's text for snippets: without headings, so none runs into the text."""
+    return plain_text("\n".join(line for line in (markdown or "").splitlines()
+                                 if not line.lstrip().startswith("#")))
 
 
 def lessons_text(markdown: str) -> str:
@@ -93,8 +120,8 @@ def practice_fields(practice: Practice) -> dict[str, str]:
     }
 
 
-def practice_meta(practice: Practice, fields: dict[str, str]) -> DocMeta:
-    """The stored per-entry data of a practice."""
+def practice_meta(practice: Practice, fields: dict[str, str], lexicon=None) -> DocMeta:
+    """The stored per-entry data of a practice; the digest also covers how it is analysed."""
     municipality = practice.municipality
     published = practice.published_at or practice.updated_at or practice.created_at
     meta = DocMeta(
@@ -106,11 +133,18 @@ def practice_meta(practice: Practice, fields: dict[str, str]) -> DocMeta:
         topics=tuple(topic.slug for topic in practice.topics),
         modules=tuple(module.number for module in practice.modules),
         sdgs=tuple(practice.sdgs), published=published.timestamp() if published else 0.0,
-        title_key=title_key(practice.title), digest="",
+        title_key=title_key(practice.title), digest="", costs_eur=practice.costs_eur,
+        effort=practice.effort or None,
     )
+    analysed = analysis_digest(fields.values(), lexicon)
     digest = hashlib.sha1(  # noqa: S324 - a change detector, not security
-        repr((sorted(fields.items()), asdict(meta))).encode("utf-8")).hexdigest()[:16]
+        repr((sorted(fields.items()), asdict(meta), analysed)).encode("utf-8")).hexdigest()[:16]
     return replace(meta, digest=digest)
+
+
+def vocabulary_words(practice: Practice) -> set[str]:
+    """The words an entry adds to the corpus vocabulary (title, summary and body)."""
+    return document_words(practice.title, practice.summary, practice.body)
 
 
 def index_document(practice: Practice, fields: dict[str, str] | None = None) -> dict:
@@ -119,7 +153,7 @@ def index_document(practice: Practice, fields: dict[str, str] | None = None) -> 
     meta = practice_meta(practice, fields)
     return {"slug": practice.slug, "meta": fields["meta"], "title": fields["title"],
             "summary": fields["summary"], "body": fields["body"], "lessons": fields["lessons"],
-            "data": dict(vars(meta))}
+            "data": dict(vars(meta)), "words": " ".join(sorted(vocabulary_words(practice)))}
 
 
 META_FIELDS = frozenset(f.name for f in dataclass_fields(DocMeta))

@@ -17,6 +17,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
 
+from app.search.documents import cost_band
 from app.search.index import TEXT_FIELDS, View
 
 K1 = 1.2
@@ -45,10 +46,19 @@ class Columns:
         for name, attribute in (("lever", "levers"), ("topic", "topics"), ("module", "modules"),
                                 ("sdg", "sdgs")):
             self._multi(name, [getattr(m, attribute) if m else () for m in metas])
+        self._single("cost", [cost_band(m.costs_eur) if m else None for m in metas])
+        self._single("effort", [m.effort if m else None for m in metas])
+        # Sorting by cost: unknown costs after every known amount.
+        self.costs = np.array([m.costs_eur if m and m.costs_eur is not None else 2**62
+                               for m in metas], dtype=np.int64)
         self.population = np.array([m.population if m and m.population is not None else -1
                                     for m in metas], dtype=np.int64)
         self.published = np.array([m.published if m else 0.0 for m in metas], dtype=np.float64)
-        order = sorted(range(n), key=lambda i: (metas[i].title_key if metas[i] else "", i))
+        slugs = [m.slug if m else "" for m in metas]
+        order = sorted(range(n), key=lambda i: slugs[i])
+        self.slug_rank = np.empty(n, dtype=np.int64)  # ties break by slug, not by docnum
+        self.slug_rank[order] = np.arange(n)
+        order = sorted(range(n), key=lambda i: (metas[i].title_key if metas[i] else "", slugs[i]))
         self.title_rank = np.empty(n, dtype=np.int64)
         self.title_rank[order] = np.arange(n)
 
@@ -102,10 +112,12 @@ class Engine:
         self.columns = Columns(view)
         self.size = self.columns.size
         self.lengths = view.lengths
-        reader = self.searcher.reader()
-        docs = max(1, reader.doc_count_all())
-        self.average = {f: max(1.0, reader.field_length(f) / docs) for f in TEXT_FIELDS}
-        self.docs = max(1, reader.doc_count())
+        # Statistics over the live documents only: replaced documents that Whoosh still
+        # keeps until a merge count nowhere, so scores equal those of a fresh rebuild.
+        live = self.columns.live
+        self.docs = max(1, int(live.sum()))
+        self.average = {f: max(1.0, float(self.lengths[f][live].sum()) / self.docs)
+                        for f in TEXT_FIELDS}
         self.terms: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self.lock = threading.Lock()
 
@@ -120,6 +132,8 @@ class Engine:
                 self.terms.move_to_end(key)
                 return cached
         ids, freqs = self._read(field, text)
+        keep = self.columns.live[ids] if len(ids) else np.zeros(0, dtype=bool)
+        ids, freqs = ids[keep], freqs[keep]
         if len(ids):
             idf = math.log(1 + (self.docs - len(ids) + 0.5) / (len(ids) + 0.5))
             lengths = self.lengths[field][ids]
@@ -211,14 +225,25 @@ class Engine:
             scores += part_scores
         return mask, scores * boost
 
+    def document_frequency(self, field: str, text: str) -> int:
+        """Live documents having the term in the field."""
+        return len(self.postings(field, text)[0])
+
     def _whoosh(self, query: wq.Query):
-        """Phrases and anything else: Whoosh matches and scores them."""
+        """Phrases: Whoosh finds them; scored as their words' BM25 weights in that field."""
         mask = np.zeros(self.size, dtype=bool)
+        numbers = list(self.searcher.docs_for_query(query))
+        if numbers:
+            mask[numbers] = True
+        mask &= self.columns.live
         scores = np.zeros(self.size, dtype=np.float32)
-        for score, number in self.searcher.search(query, limit=None).top_n:
-            mask[number] = True
-            scores[number] = score
-        return mask, scores
+        if isinstance(query, wq.Phrase):
+            for word in dict.fromkeys(query.words):
+                ids, weights = self.postings(query.fieldname, word)
+                scores[ids] += weights
+        else:
+            scores[mask] = 1.0
+        return mask, scores * mask * query.boost
 
 
 _engine_lock = threading.Lock()

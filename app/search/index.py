@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import threading
 import time
@@ -46,12 +45,12 @@ CURRENT = "CURRENT"
 STATE_FILE = "state.json"
 WORDS_FILE = "words.tsv"
 TEXT_FIELDS = ("title", "summary", "body", "lessons", "meta")
-_PLAIN_WORD = re.compile(r"[^\W\d_]{2,}")
 REFRESH_INTERVAL = 0.05  # seconds between checks whether the index changed
 
 
 def build_schema() -> Schema:
-    """The one schema: text fields share the German analyzer; "data" holds DocMeta."""
+    """The one schema: text fields share the German analyzer; "data" holds DocMeta, "words" the
+    document's distinct words (so that replacing it can take them out of the vocabulary)."""
     analyzer = german_analyzer()
     return Schema(
         slug=ID(stored=True, unique=True),
@@ -61,6 +60,7 @@ def build_schema() -> Schema:
         lessons=TEXT(analyzer=analyzer, phrase=False),
         meta=TEXT(analyzer=analyzer, phrase=False),
         data=STORED(),
+        words=STORED(),
     )
 
 
@@ -101,34 +101,64 @@ class SyncState:
 
 @dataclass
 class Vocabulary:
-    """Corpus words: normalised form → (count, most common spelling)."""
+    """Words of the live documents: spelling → number of documents, all and public ones.
 
-    counts: Counter = field(default_factory=Counter)
-    surfaces: dict[str, str] = field(default_factory=dict)
+    Counted per document, and taken out again when a document is replaced or removed, so
+    that the vocabulary after any number of updates equals that of a fresh rebuild. The
+    public counts are what anonymous callers' corrections and suggestions may use.
+    """
 
-    def add_text(self, text: str) -> set[str]:
-        """Count the words of a text; return the normalised words seen."""
-        seen = set()
-        counts, surfaces = self.counts, self.surfaces
-        for lower, count in Counter(_PLAIN_WORD.findall(text.lower())).items():
-            word = normalize(lower)
-            counts[word] += count
-            if word not in surfaces:
-                surfaces[word] = lower
-            seen.add(word)
-        return seen
+    docs: Counter = field(default_factory=Counter)
+    public: Counter = field(default_factory=Counter)
+    _derived: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def add_document(self, words: set[str], public: bool, sign: int = 1) -> None:
+        """Count (sign 1) or uncount (sign -1) one document's distinct words."""
+        for counter in (self.docs, self.public) if public else (self.docs,):
+            for word in words:
+                counter[word] += sign
+                if counter[word] <= 0:
+                    del counter[word]
+        self._derived.clear()
+
+    def copy(self) -> Vocabulary:
+        return Vocabulary(docs=Counter(self.docs), public=Counter(self.public))
+
+    def counts(self, public_only: bool = False) -> dict[str, int]:
+        """Normalised word → documents containing it (all, or public ones only)."""
+        key = ("counts", public_only)
+        if key not in self._derived:
+            counts: Counter = Counter()
+            for word, count in (self.public if public_only else self.docs).items():
+                counts[normalize(word)] += count
+            self._derived[key] = dict(counts)
+        return self._derived[key]
+
+    def surface(self, norm: str, public_only: bool = False) -> str:
+        """The most common spelling of a normalised word (ties: alphabetically first)."""
+        key = ("surfaces", public_only)
+        if key not in self._derived:
+            best: dict[str, tuple[int, str]] = {}
+            for word, count in (self.public if public_only else self.docs).items():
+                norm_word = normalize(word)
+                current = best.get(norm_word)
+                if current is None or (-count, word) < (-current[0], current[1]):
+                    best[norm_word] = (count, word)
+            self._derived[key] = {n: word for n, (_, word) in best.items()}
+        return self._derived[key].get(norm, norm)
 
     def dump(self) -> str:
-        return "".join(f"{w}\t{c}\t{self.surfaces.get(w, w)}\n" for w, c in self.counts.items())
+        return "".join(f"{w}\t{c}\t{self.public.get(w, 0)}\n" for w, c in sorted(self.docs.items()))
 
     @classmethod
     def load(cls, text: str) -> Vocabulary:
         vocabulary = cls()
         for line in text.splitlines():
             parts = line.split("\t")
-            if len(parts) == 3:
-                vocabulary.counts[parts[0]] = int(parts[1])
-                vocabulary.surfaces[parts[0]] = parts[2]
+            if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+                vocabulary.docs[parts[0]] = int(parts[1])
+                if int(parts[2]):
+                    vocabulary.public[parts[0]] = int(parts[2])
         return vocabulary
 
 
@@ -237,9 +267,13 @@ class IndexStore:
             return cached[2]
         vocabulary = Vocabulary.load(path.read_text(encoding="utf-8"))
         self._words = (name, mtime, vocabulary)
-        self.lexicon = Lexicon.build(vocabulary.counts)
+        self.lexicon = Lexicon.build(vocabulary.counts())
         set_lexicon(self.lexicon)
         return vocabulary
+
+    def forget_vocabulary(self) -> None:
+        """Read the vocabulary (and the splitting dictionary) from disk on next use."""
+        self._words = None
 
     def write_vocabulary(self, vocabulary: Vocabulary, name: str | None = None) -> None:
         name = name or self.current_name()

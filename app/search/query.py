@@ -64,6 +64,7 @@ class Concept:
     correction: str | None = None  # the closest known word when the word is unknown
     size: int = 1  # typed words it stands for (a pair is two)
     loose: wq.Query | None = None  # for partial matching: any of a pair's words
+    partial: bool = False  # stands in by a part only: no entry has the whole compound
 
 
 @dataclass
@@ -78,6 +79,11 @@ class ParsedQuery:
     @property
     def empty(self) -> bool:
         return not self.concepts and not self.phrases
+
+    @property
+    def partial(self) -> bool:
+        """Whether some word is only looked for by a part of it (a partial match at best)."""
+        return any(c.partial for c in self.concepts)
 
     @property
     def terms(self) -> set[str]:
@@ -164,14 +170,26 @@ def synonyms() -> Synonyms:
 class QueryBuilder:
     """Builds concept queries against one searcher view."""
 
-    def __init__(self, view: View):
+    def __init__(self, view: View, members: bool = False):
+        from app.search.engine import engine_for
+
         self.view = view
         self.searcher = view.searcher
+        self.members = members
+        self.engine = engine_for(view)
+        # What this caller may see decides what a word "is known" as and what it is
+        # corrected to: words of members-only entries never show through to others.
+        self.visible = self.engine.columns.live if members else self.engine.columns.public
+
+    def has(self, name: str, term: str) -> bool:
+        """Whether a visible entry has the term in this field."""
+        ids = self.engine.postings(name, term)[0]
+        return bool(len(ids)) and bool(self.visible[ids].any())
 
     def any_field(self, term: str, weight: float, fields=FIELD_BOOSTS) -> wq.Query | None:
         """The term in any text field that has it, with field boosts."""
         terms = [wq.Term(name, term, boost=weight * FIELD_BOOSTS[name]) for name in fields
-                 if self.searcher.doc_frequency(name, term)]
+                 if self.has(name, term)]
         if not terms:
             return None
         return terms[0] if len(terms) == 1 else wq.Or(terms)
@@ -184,7 +202,10 @@ class QueryBuilder:
         return parts[0] if len(parts) == 1 else wq.And(parts)
 
     def known(self, term: str) -> bool:
-        return term in self.view.cached("known-terms", lambda: _known_terms(self.view))
+        """Whether an entry this caller may see has the term."""
+        if term not in self.view.cached("known-terms", lambda: _known_terms(self.view)):
+            return False
+        return any(self.has(name, term) for name in FIELD_BOOSTS)
 
     def concept(self, text: str) -> Concept:
         """The query for one typed word."""
@@ -218,9 +239,11 @@ class QueryBuilder:
         options = [o for o in options if o is not None]
         if len(atoms) >= 2 and not self._matches_any(options):
             # No entry has the whole compound: any of its pieces ("Bio-Lebensmittel") or
-            # longer parts ("Leitbild|prozess"), weakly; a longer part says more.
+            # its halves ("Leitbild|prozess"), weakly; a longer part says more. A lone
+            # part must carry at least half of the word: "Wasser" does not stand in for
+            # "Wasserstofftankstelle".
             pieces = [p for p in HYPHENS.split(norm) if len(p) >= 3]
-            alone = pieces if len(pieces) > 1 else [a for a in atoms_raw if len(a) >= 4]
+            alone = pieces if len(pieces) > 1 else halves(atoms_raw)
             options = []
             for part in dict.fromkeys(alone):
                 weight = LONE_PART_WEIGHT * (0.5 + len(part) / max(len(joined), 1))
@@ -229,6 +252,7 @@ class QueryBuilder:
                     options.append(self.all_of(expression, weight * SYNONYM_WEIGHT))
                     concept.terms.update(expression)
             options = [o for o in options if o is not None]
+            concept.partial = True
         if options:
             concept.query = options[0] if len(options) == 1 else wq.Or(options)
         return concept
@@ -276,10 +300,7 @@ class QueryBuilder:
 
     def _matches_any(self, options: list[wq.Query]) -> bool:
         """Whether any of these queries finds at least one entry."""
-        from app.search.engine import engine_for
-
-        engine = engine_for(self.view)
-        return any(engine.evaluate(o)[0].any() for o in options)
+        return any((self.engine.evaluate(o)[0] & self.visible).any() for o in options)
 
     def _parts(self, atoms: list[str], concept: Concept) -> wq.Query | None:
         """All parts of a compound, each also as its synonyms ("PV-Pflicht")."""
@@ -307,14 +328,16 @@ class QueryBuilder:
         choices = buckets.get(word[0], [])
         found = process.extract(word, choices, scorer=OSA.distance,
                                 score_cutoff=max_distance, limit=20)
-        counts = self.view.vocabulary.counts
-        found = [item for item in found if counts[item[0]] or item[0] in synonyms().words]
-        found.sort(key=lambda item: (item[1], -counts[item[0]]))
+        vocabulary = self.view.vocabulary
+        counts = vocabulary.counts(public_only=not self.members)
+        found = [item for item in found
+                 if counts.get(item[0]) or item[0] in synonyms().words]
+        found.sort(key=lambda item: (item[1], -counts.get(item[0], 0), item[0]))
         options = []
         for candidate, distance, _ in found[:MAX_FUZZY]:
             term = stem(candidate)
-            if concept.correction is None and counts[candidate]:
-                concept.correction = self.view.vocabulary.surfaces.get(candidate, candidate)
+            if concept.correction is None and counts.get(candidate):
+                concept.correction = vocabulary.surface(candidate, public_only=not self.members)
             if term in concept.terms:
                 continue
             weight = FUZZY_WEIGHTS.get(int(distance), 0.3)
@@ -338,6 +361,15 @@ class QueryBuilder:
         return wq.Or(phrases), set(stems)
 
 
+def halves(atoms: list[str]) -> list[str]:
+    """The parts of a compound that keep at least half of its atoms and letters."""
+    count, letters = len(atoms), len("".join(atoms))
+    parts = ["".join(atoms[:k]) for k in range(1, count) if 2 * k >= count]
+    parts += ["".join(atoms[k:]) for k in range(1, count) if 2 * (count - k) >= count]
+    return sorted((p for p in parts if len(p) >= 4 and 2 * len(p) >= letters),
+                  key=len, reverse=True)
+
+
 def known_head(word: str) -> list[str]:
     """An unknown word as its longest known beginning and the rest ("Leitbild|prozess")."""
     lexicon = get_lexicon()
@@ -356,7 +388,7 @@ def _known_terms(view: View) -> frozenset[str]:
 def _buckets(view: View) -> dict[str, list[str]]:
     """Corpus and synonym-list words by first letter, for bounded fuzzy matching."""
     buckets: dict[str, list[str]] = {}
-    for word in set(view.vocabulary.counts) | synonyms().words:
+    for word in sorted(set(view.vocabulary.counts()) | synonyms().words):
         if len(word) >= 4:
             buckets.setdefault(word[0], []).append(word)
     return buckets
@@ -443,9 +475,10 @@ def pair_concept(builder: QueryBuilder, first: str, second: str,
     return concept
 
 
-def parse_query(text: str, view: View) -> ParsedQuery:
-    """Analyse the raw input into concepts, phrases and exclusions."""
-    builder = QueryBuilder(view)
+def parse_query(text: str, view: View, members: bool = False) -> ParsedQuery:
+    """Analyse the raw input into concepts, phrases and exclusions, for a caller who may
+    see members-only entries or not."""
+    builder = QueryBuilder(view, members)
     raw_phrases, raw_excluded, raw_words = split_input(text)
     words = content_words(raw_words)
     truncated = len(words) > MAX_CONCEPTS

@@ -18,7 +18,7 @@ from app.extensions import db
 from app.municipalities.models import SIZE_CLASSES, Municipality
 from app.permissions import can_see_members_only
 from app.practices.models import STATUSES, Practice
-from app.search.documents import plain_text
+from app.search.documents import COST_BANDS, EFFORTS, snippet_text
 from app.search.engine import engine_for
 from app.search.highlight import make_snippet
 from app.search.index import View
@@ -26,13 +26,16 @@ from app.search.query import MAX_QUERY_CHARS, ParsedQuery, parse_query
 from app.taxonomies.models import Lever, Topic
 from app.workshops.models import Module
 
-SORTS = ("relevance", "newest", "title")
+SORTS = ("relevance", "newest", "title", "cost")
+RELEVANT_SHARE = 0.4  # "Kommunen wie meine": hits this close to the best count as relevant
+PARTIAL_SHARE = 0.25  # partial matches this far below the best are not listed
+SUPPLEMENT_SHARE = 0.0  # the same for the partial ones listed after few full matches
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 MAX_VALUES = 50
-LIKE_BONUS = 0.12  # relevance bonus per similarity point for "Kommunen wie meine"
 SUPPLEMENT_BELOW = 10  # fewer AND hits than this are followed by partial matches
-FACETS = ("lever", "topic", "module", "status", "municipality", "size_class", "sdg")
+FACETS = ("lever", "topic", "module", "status", "municipality", "size_class", "sdg", "cost",
+          "effort")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 
 
@@ -42,6 +45,28 @@ class SearchArgumentError(ValueError):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+class PageOutOfRange(SearchArgumentError):
+    """A page past the end of the results; .last_page is the last one there is."""
+
+    def __init__(self, page: int, last_page: int):
+        super().__init__(_("Seite %(page)s gibt es nicht: die Ergebnisse enden auf Seite "
+                           "%(last)s.", page=page, last=last_page))
+        self.page = page
+        self.last_page = last_page
+
+
+@dataclass(frozen=True)
+class Likeness:
+    """A municipality to compare with ("Kommunen wie meine"), listed or only described."""
+
+    name: str
+    size_class: str | None
+    district: str | None
+    region: str | None
+    slug: str | None = None
+    id: int | None = None
 
 
 @dataclass
@@ -62,6 +87,11 @@ class SearchRequest:
     page: int = 1
     per_page: int = 20
     like_municipality: str | None = None
+    like_population: int | None = None  # a town not in the knowledge base: its size …
+    like_district: str | None = None  # … and its Landkreis (nothing is stored)
+    costs: list[str] = field(default_factory=list)  # COST_BANDS slugs
+    efforts: list[str] = field(default_factory=list)
+    exact: bool = False  # no automatic spelling correction
 
     @property
     def effective_sort(self) -> str:
@@ -90,6 +120,9 @@ class SearchHit:
     score: float
     similarity: int | None = None
     members_only: bool = False
+    costs_eur: int | None = None
+    effort: str | None = None
+    partial: bool = False  # listed after the full matches, has only some of the words
 
 
 @dataclass
@@ -103,10 +136,18 @@ class SearchResult:
     facets: dict[str, dict[str, int]]
     suggestion: str | None = None
     notice: str | None = None
+    corrected_query: str | None = None  # the results are those of this corrected query
+    original_query: str | None = None  # what was typed, when corrected_query is set
+    match: str = "all"  # "partial": no entry has every concept of the query
+    like: Likeness | None = None
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
+
+    @property
+    def partial_hits(self) -> int:
+        return sum(1 for hit in self.hits if hit.partial)
 
 
 # Parsing URL parameters
@@ -184,6 +225,7 @@ def parse_search_args(args: MultiDict) -> SearchRequest:
         per_page=_one_int(args, "per_page", 20, 1, MAX_PER_PAGE),
         like_municipality=(_slugs(_values(args, "like"), "like") or [None])[0],
     )
+    _read_more_args(args, request)
     _choices([str(m) for m in request.modules], "module",
              lambda: {str(m) for m in db.session.scalars(select(Module.number))})
     if (request.population_min is not None and request.population_max is not None
@@ -192,13 +234,35 @@ def parse_search_args(args: MultiDict) -> SearchRequest:
     return request
 
 
+def _read_more_args(args: MultiDict, request: SearchRequest) -> None:
+    """Costs, effort, exact spelling and an unlisted municipality to compare with."""
+    request.costs = _choices(_values(args, "cost"), "cost", {slug for slug, *_ in COST_BANDS})
+    request.efforts = _choices(_values(args, "effort"), "effort", EFFORTS)
+    request.exact = _choices(_values(args, "exact"), "exact", {"1"}) == ["1"]
+    request.like_population = _one_int(args, "like_population", None, 0, 100_000_000)
+    district = " ".join(args.get("like_district", "").split())
+    if district:
+        if len(district) > 120 or not known_district(district):
+            raise SearchArgumentError(_("Unbekannter Landkreis: %(value)s", value=district[:40]))
+        request.like_district = district
+
+
+def known_district(name: str) -> bool:
+    """A Bavarian district (or Regierungsbezirk) the project knows."""
+    from app.municipalities.regions import REGIONS, region_for_district
+
+    return name in REGIONS or region_for_district(name) is not None or name in _known(
+        Municipality.district)
+
+
 # Filtering and facets
 
 
 def _filter_key(request: SearchRequest, members: bool) -> tuple:
     return (members, tuple(request.levers), tuple(request.topics), tuple(request.modules),
             tuple(request.statuses), tuple(request.municipalities), tuple(request.sdgs),
-            tuple(request.size_classes), request.population_min, request.population_max)
+            tuple(request.size_classes), request.population_min, request.population_max,
+            tuple(request.costs), tuple(request.efforts))
 
 
 def allowed_mask(view: View, request: SearchRequest, members: bool) -> np.ndarray:
@@ -212,6 +276,10 @@ def allowed_mask(view: View, request: SearchRequest, members: bool) -> np.ndarra
                              ("size_class", request.size_classes)):
             if values:
                 mask = mask & columns.any_of(name, values)
+        if request.costs:
+            mask = mask & columns.any_of("cost", request.costs)
+        if request.efforts:
+            mask = mask & columns.any_of("effort", request.efforts)
         if request.population_min is not None:
             mask = mask & (columns.population >= request.population_min)
         if request.population_max is not None:
@@ -238,13 +306,27 @@ def _store():
 
 @dataclass
 class Matches:
-    """Matching docnums with their scores (aligned arrays)."""
+    """Matching docnums with their scores (aligned arrays); partial marks the entries
+    listed after the full matches because they have only some of the query's concepts."""
 
     ids: np.ndarray
     scores: np.ndarray
+    partial: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @property
+    def full(self) -> int:
+        """How many entries match every concept (the count a reader is told)."""
+        return len(self.ids) - (int(self.partial.sum()) if self.partial is not None else 0)
+
+    @property
+    def full_ids(self) -> np.ndarray:
+        return self.ids if self.partial is None else self.ids[~self.partial]
+
+
+NO_MATCHES = Matches(ids=np.zeros(0, dtype=np.int64), scores=np.zeros(0, dtype=np.float32))
 
 
 def _run(view: View, parsed: ParsedQuery, mode: str, allowed: np.ndarray,
@@ -255,36 +337,50 @@ def _run(view: View, parsed: ParsedQuery, mode: str, allowed: np.ndarray,
     return Matches(ids=ids, scores=scores[ids])
 
 
+def _best_share(matches: Matches, share: float) -> Matches:
+    """The matches scoring at least this share of the best one."""
+    if not len(matches):
+        return matches
+    keep = matches.scores >= float(matches.scores.max()) * share
+    return Matches(ids=matches.ids[keep], scores=matches.scores[keep])
+
+
 def _supplement(strict: Matches, loose: Matches) -> Matches:
-    """Entries matching only some words, ranked below every entry matching all of them."""
+    """A few entries matching only some words, ranked below every entry matching all."""
     extra = ~np.isin(loose.ids, strict.ids)
-    if not extra.any():
+    loose = _best_share(Matches(ids=loose.ids[extra], scores=loose.scores[extra]),
+                        SUPPLEMENT_SHARE)
+    room = SUPPLEMENT_BELOW
+    if not len(loose) or room <= 0:
         return strict
-    extra_scores = loose.scores[extra]
+    best = np.lexsort((loose.ids, -loose.scores))[:room]
+    extra_ids, extra_scores = loose.ids[best], loose.scores[best]
     floor = float(strict.scores.min()) * 0.5 / max(float(extra_scores.max()), 1e-9)
-    return Matches(ids=np.concatenate([strict.ids, loose.ids[extra]]),
-                   scores=np.concatenate([strict.scores, extra_scores * floor]))
+    return Matches(ids=np.concatenate([strict.ids, extra_ids]),
+                   scores=np.concatenate([strict.scores, extra_scores * floor]),
+                   partial=np.concatenate([np.zeros(len(strict), dtype=bool),
+                                           np.ones(len(extra_ids), dtype=bool)]))
 
 
 def _match(view: View, parsed: ParsedQuery, allowed: np.ndarray,
-           scored: bool) -> tuple[Matches, str | None]:
-    """AND first; if it finds nothing, looser modes. Few AND hits are followed by partial ones."""
+           scored: bool) -> tuple[Matches, str]:
+    """AND first; if it finds nothing, looser modes ("partial"). A few AND hits are followed
+    by a few of the best partial ones, which are not counted as matches."""
     modes = parsed.modes()
     memo: dict = {}  # the modes share their words' subqueries
     for mode in modes:
         matches = _run(view, parsed, mode, allowed, memo)
         if not len(matches):
             continue
-        if mode != "and":
-            return matches, _("Kein Eintrag enthält alle Suchbegriffe. Angezeigt werden "
-                              "Einträge, die einige der Begriffe enthalten.")
+        if mode != "and" or parsed.partial:
+            return _best_share(matches, PARTIAL_SHARE), "partial"
         if scored and len(matches) < SUPPLEMENT_BELOW and len(modes) > 1:
             matches = _supplement(matches, _run(view, parsed, modes[-1], allowed, memo))
-        return matches, None
-    return Matches(ids=np.zeros(0, dtype=np.int64), scores=np.zeros(0, dtype=np.float32)), None
+        return matches, "all"
+    return NO_MATCHES, "all"
 
 
-def _similarity(view: View, ids: np.ndarray, like: Municipality | None) -> np.ndarray | None:
+def _similarity(view: View, ids: np.ndarray, like: Likeness | None) -> np.ndarray | None:
     """0–3 per entry: same size class, same district, same region as the given municipality."""
     if like is None:
         return None
@@ -294,28 +390,41 @@ def _similarity(view: View, ids: np.ndarray, like: Municipality | None) -> np.nd
                         ("region", like.region)):
         if value and value in columns.labels[name]:
             total += columns.single[name][ids] == columns.labels[name].index(value)
+    if like.slug and like.slug in columns.labels["municipality"]:
+        own = columns.single["municipality"][ids] == columns.labels["municipality"].index(
+            like.slug)
+        total = np.where(own, 4, total)  # the municipality's own entries first
     return total
 
 
-def _order(view: View, matches: Matches, sort: str, like: Municipality | None) -> np.ndarray:
-    """Positions into matches, sorted by relevance (with "like mine"), newest or title."""
+def _order(view: View, matches: Matches, sort: str, like: Likeness | None) -> np.ndarray:
+    """Positions into matches, sorted by relevance (similar municipalities first among the
+    relevant entries), newest, title or cost."""
     columns = engine_for(view).columns
     ids = matches.ids
     similarity = _similarity(view, ids, like)
     if sort == "relevance":
-        scores = matches.scores * (1 + LIKE_BONUS * similarity) if like is not None \
-            else matches.scores
-        return np.lexsort((ids, -scores))
+        keys = [columns.slug_rank[ids], -matches.scores]
+        if similarity is not None and len(ids):
+            # Among the entries that answer the query well, the most similar come first.
+            full = matches.partial is None or ~matches.partial
+            relevant = full & (matches.scores >= float(matches.scores.max()) * RELEVANT_SHARE)
+            keys += [-(similarity * relevant), ~relevant]
+        elif matches.partial is not None:
+            keys.append(matches.partial)
+        return np.lexsort(keys)
     if sort == "title":
         return np.argsort(columns.title_rank[ids], kind="stable")
-    keys = [ids, -columns.published[ids]]
+    keys = [columns.slug_rank[ids], -columns.published[ids]]
+    if sort == "cost":
+        keys.append(columns.costs[ids])
     if similarity is not None:
         keys.append(-similarity)
     return np.lexsort(keys)
 
 
 def _hits(view: View, numbers: list[int], scores: list[float], parsed: ParsedQuery | None,
-          like: Municipality | None, members: bool) -> list[SearchHit]:
+          like: Likeness | None, members: bool, partial=None) -> list[SearchHit]:
     """Build the hits of one page; text comes from the database (the index stores none)."""
     metas = [view.metas[n] for n in numbers]
     if not metas:
@@ -340,16 +449,18 @@ def _hits(view: View, numbers: list[int], scores: list[float], parsed: ParsedQue
             municipality=row.municipality, municipality_slug=meta.municipality,
             population=meta.population, size_class=meta.size_class, levers=list(meta.levers),
             topics=list(meta.topics), modules=list(meta.modules), sdgs=list(meta.sdgs),
-            snippet=make_snippet(row.summary, plain_text(row.body), terms),
+            snippet=make_snippet(row.summary, snippet_text(row.body), terms),
             url=f"/praxis/{meta.slug}", published_at=row.published_at,
             score=round(float(score), 4),
             similarity=int(similarity[position]) if similarity is not None else None,
-            members_only=row.visibility != "public",
+            members_only=row.visibility != "public", costs_eur=meta.costs_eur,
+            effort=meta.effort, partial=bool(partial[position]) if partial is not None else False,
         ))
     return hits
 
 
-def _suggestion(view: View, parsed: ParsedQuery, allowed: np.ndarray, q: str) -> str | None:
+def _suggestion(view: View, parsed: ParsedQuery, allowed: np.ndarray, q: str,
+                members: bool) -> str | None:
     """"Meinten Sie …": the query with unknown words replaced by close known ones."""
     corrected = q
     for concept in parsed.concepts:
@@ -358,7 +469,7 @@ def _suggestion(view: View, parsed: ParsedQuery, allowed: np.ndarray, q: str) ->
             corrected = corrected.replace(concept.text, replacement, 1)
     if corrected.lower() == q.lower():
         return None
-    check = parse_query(corrected, view)
+    check = parse_query(corrected, view, members)
     if check.empty:
         return None
     # Offered only if the corrected query finds entries this viewer may see.
@@ -370,10 +481,24 @@ def _match_case(original: str, word: str) -> str:
     return word[:1].upper() + word[1:] if original[:1].isupper() else word
 
 
-def _like(slug: str | None) -> Municipality | None:
-    if not slug:
+def _like(request: SearchRequest) -> Likeness | None:
+    """The municipality to compare with: a listed one, or one described by size and district."""
+    if request.like_municipality:
+        found = db.session.scalar(select(Municipality).where(
+            Municipality.slug == request.like_municipality))
+        if found is not None:
+            return Likeness(name=found.name, size_class=found.size_class,
+                            district=found.district, region=found.region, slug=found.slug,
+                            id=found.id)
+    if request.like_population is None and not request.like_district:
         return None
-    return db.session.scalar(select(Municipality).where(Municipality.slug == slug))
+    from app.municipalities.models import size_class
+    from app.municipalities.regions import REGIONS, region_for_district
+
+    district = request.like_district
+    region = district if district in REGIONS else region_for_district(district)
+    return Likeness(name=_("Ihre Kommune"), size_class=size_class(request.like_population),
+                    district=None if district in REGIONS else district, region=region)
 
 
 def search_practices(request: SearchRequest, viewer=None) -> SearchResult:
@@ -386,6 +511,37 @@ def search_practices(request: SearchRequest, viewer=None) -> SearchResult:
         return _search(store.view(), request, viewer)
 
 
+@dataclass
+class _Answer:
+    """The matches of a query with what the reader is told about them."""
+
+    parsed: ParsedQuery | None
+    matches: Matches
+    match: str = "all"
+    suggestion: str | None = None
+    corrected: str | None = None
+
+
+def _answer(view: View, request: SearchRequest, allowed: np.ndarray, members: bool,
+            scored: bool) -> _Answer:
+    """Match the query; a misspelt one that finds little gives the corrected one's results."""
+    parsed = parse_query(request.q, view, members)
+    matches, match = _match(view, parsed, allowed, scored)
+    answer = _Answer(parsed, matches, match, _suggestion(view, parsed, allowed, request.q,
+                                                         members))
+    if answer.suggestion is None or request.exact:
+        return answer
+    found = matches.full if match == "all" else 0
+    if found >= SUPPLEMENT_BELOW:
+        return answer
+    alternative = parse_query(answer.suggestion, view, members)
+    other, other_match = _match(view, alternative, allowed, scored)
+    other_found = other.full if other_match == "all" else 0
+    if other_found >= max(1, 2 * found) or (found == 1 and other_found):  # little → more
+        return _Answer(alternative, other, other_match, None, answer.suggestion)
+    return answer
+
+
 def _search(view: View, request: SearchRequest, viewer) -> SearchResult:
     from app.search import catch_up
 
@@ -393,27 +549,37 @@ def _search(view: View, request: SearchRequest, viewer) -> SearchResult:
     members = can_see_members_only(viewer)
     allowed = allowed_mask(view, request, members)
     sort = request.effective_sort
-    like = _like(request.like_municipality)
-    parsed = parse_query(request.q, view) if request.q.strip() else None
-    notice = suggestion = None
-    if parsed is None or parsed.empty:
+    like = _like(request)
+    notice = None
+    if not request.q.strip() or parse_query(request.q, view, members).empty:
         ids = np.flatnonzero(allowed)
-        matches = Matches(ids=ids, scores=np.zeros(len(ids), dtype=np.float32))
+        answer = _Answer(None, Matches(ids=ids, scores=np.zeros(len(ids), dtype=np.float32)))
         sort = "newest" if sort == "relevance" else sort
     else:
-        matches, notice = _match(view, parsed, allowed, scored=sort == "relevance")
-        suggestion = _suggestion(view, parsed, allowed, request.q)
-        if parsed.truncated:
+        answer = _answer(view, request, allowed, members, scored=sort == "relevance")
+        if answer.match == "partial":
+            notice = _("Kein Eintrag enthält alle Suchbegriffe; Einträge zu einem Teil davon:")
+        if answer.parsed.truncated:
             notice = _("Nur die ersten Suchbegriffe wurden berücksichtigt.")
+    matches = answer.matches
+    total = matches.full
+    last_page = max(1, -(-total // request.per_page))
+    if request.page > last_page:
+        raise PageOutOfRange(request.page, last_page)
     order = _order(view, matches, sort, like)
     start = (request.page - 1) * request.per_page
     page = order[start:start + request.per_page]
+    partial = np.zeros(len(page), dtype=bool) if matches.partial is None \
+        else matches.partial[page]
+    hits = _hits(view, [int(n) for n in matches.ids[page]],
+                 [float(s) for s in matches.scores[page]], answer.parsed, like, members,
+                 partial | (answer.match == "partial"))
     return SearchResult(
-        total=len(matches), page=request.page, per_page=request.per_page,
-        hits=_hits(view, [int(n) for n in matches.ids[page]],
-                   [float(s) for s in matches.scores[page]], parsed, like, members),
-        facets=count_facets(view, matches.ids),
-        suggestion=suggestion, notice=notice,
+        total=total, page=request.page, per_page=request.per_page, hits=hits,
+        facets=count_facets(view, matches.full_ids), suggestion=answer.suggestion,
+        notice=notice, corrected_query=answer.corrected,
+        original_query=request.q if answer.corrected else None,
+        match=answer.match if answer.parsed is not None else "all", like=like,
     )
 
 

@@ -21,9 +21,22 @@ from sqlalchemy.orm import Session
 from whoosh.index import LockError
 
 from app.practices.models import Practice
-from app.search.analysis import Lexicon, get_lexicon, set_lexicon
-from app.search.documents import index_document, load_practices, practice_fields, practice_meta
-from app.search.index import IndexStore, SyncState, Vocabulary
+from app.search.analysis import (
+    MIN_COMPOUND,
+    Lexicon,
+    document_words,
+    get_lexicon,
+    set_lexicon,
+    word_terms,
+)
+from app.search.documents import (
+    index_document,
+    load_practices,
+    practice_fields,
+    practice_meta,
+    vocabulary_words,
+)
+from app.search.index import TEXT_FIELDS, IndexStore, SyncState, Vocabulary
 from app.search.models import SearchChange
 
 log = logging.getLogger(__name__)
@@ -59,26 +72,80 @@ def advance(state: SyncState, seqs: list[int]) -> SyncState:
     return SyncState(seq=top, holes=holes)
 
 
-def add_words(vocabulary: Vocabulary, texts) -> None:
-    """Grow the corpus vocabulary (and so the splitting dictionary) by these texts."""
-    words: set[str] = set()
-    for text in texts:
-        words |= vocabulary.add_text(text)
-    get_lexicon().add(words)
+def _live_docnums(reader, field: str, text: str) -> list[int]:
+    """Docnums of the live documents that have a term."""
+    if (field, text) not in reader:
+        return []
+    return [n for n in reader.postings(field, text).all_ids() if not reader.is_deleted(n)]
 
 
+def _stored(reader, slug: str) -> list[dict]:
+    """The stored fields of a slug's live documents."""
+    return [reader.stored_fields(n) for n in _live_docnums(reader, "slug", slug)]
 
-def apply_batch(store: IndexStore, session: Session, writer, rows) -> None:
-    """Replace or remove the documents of the practices named by outbox rows."""
+
+def _is_public(stored: dict) -> bool:
+    data = stored.get("data")
+    return isinstance(data, dict) and not data.get("members_only", True)
+
+
+def resplit_words(vocabulary: Vocabulary, old: Lexicon, new: Lexicon) -> set[str]:
+    """Corpus words whose analysis differs between two splitting dictionaries."""
+    changed = (old.words ^ new.words) | (old.stems ^ new.stems)
+    if not changed:
+        return set()
+    words = [w for w in vocabulary.counts() if len(w) >= MIN_COMPOUND and w.isalpha()]
+    haystack = "\n" + "\n".join(words) + "\n"
+    candidates: set[str] = set()
+    for piece in changed:
+        position = haystack.find(piece)
+        while position >= 0:
+            start = haystack.rfind("\n", 0, position) + 1
+            candidates.add(haystack[start:haystack.index("\n", position)])
+            position = haystack.find(piece, position + 1)
+    return {w for w in candidates if word_terms(w, old) != word_terms(w, new)}
+
+
+def _slugs_with_words(reader, words: set[str]) -> set[str]:
+    """Slugs of the live documents containing any of these (normalised) words."""
+    slugs = set()
+    for word in words:
+        term = word_terms(word)[:1]
+        for name in TEXT_FIELDS:
+            for number in _live_docnums(reader, name, term[0]) if term else ():
+                data = reader.stored_fields(number).get("data")
+                if isinstance(data, dict):
+                    slugs.add(data["slug"])
+    return slugs
+
+
+def apply_batch(store: IndexStore, session: Session, writer, rows, reader) -> Vocabulary:
+    """Replace or remove the documents of the practices named by outbox rows.
+
+    The vocabulary loses the replaced documents' words and gains the new ones; when that
+    changes the splitting dictionary, documents whose words now split otherwise are
+    indexed again too, so the index stays equal to a fresh rebuild.
+    """
     slugs = list(dict.fromkeys(slug for _, slug in rows))
-    practices = load_practices(session, slugs)
-    fields = {slug: practice_fields(p) for slug, p in practices.items() if p.is_published}
-    add_words(store.vocabulary(), (text for slug in fields for text in (
-        practices[slug].title, practices[slug].summary, practices[slug].body)))
+    vocabulary = store.vocabulary().copy()  # searches keep reading the committed one
     for slug in slugs:
+        for stored in _stored(reader, slug):
+            vocabulary.add_document(set(stored.get("words", "").split()), _is_public(stored), -1)
+    practices = {slug: p for slug, p in load_practices(session, slugs).items() if p.is_published}
+    for practice in practices.values():
+        vocabulary.add_document(vocabulary_words(practice), practice.visibility == "public")
+    lexicon = store.lexicon or get_lexicon()
+    before = lexicon.copy()
+    lexicon.rebuild(vocabulary.counts())  # in place: other threads hold the same object
+    resplit = resplit_words(vocabulary, before, lexicon)
+    extra = sorted(_slugs_with_words(reader, resplit) - set(slugs)) if resplit else []
+    if extra:
+        practices.update(load_practices(session, extra))
+    for slug in [*slugs, *extra]:
         writer.delete_by_term("slug", slug)
-        if slug in fields:
-            writer.add_document(**index_document(practices[slug], fields[slug]))
+        if slug in practices:
+            writer.add_document(**index_document(practices[slug]))
+    return vocabulary
 
 
 def fsync_folder(folder) -> None:
@@ -153,17 +220,30 @@ def _drain_locked(store: IndexStore, session: Session, blocking: bool) -> int:
         try:
             state = store.read_state(name)  # another process may have moved on meanwhile
             rows = session.execute(pending_query(state)).all()
-            apply_batch(store, session, writer, rows)
+            with index.reader() as reader:
+                vocabulary = apply_batch(store, session, writer, rows, reader)
             writer.commit()
         except BaseException:
             writer.cancel()
+            store.forget_vocabulary()  # counted in memory for a batch that did not happen
             raise
         fsync_folder(store.folder(name))
-        store.write_vocabulary(store.vocabulary(name), name)
+        store.write_vocabulary(vocabulary, name)
         store.write_state(advance(state, [seq for seq, _ in rows]), name)
         store.invalidate()
         session.rollback()  # end the read transaction so the next batch sees new commits
         total += len(rows)
+
+
+def database_vocabulary(session: Session) -> Vocabulary:
+    """The vocabulary of the published entries, as a fresh rebuild counts it."""
+    vocabulary = Vocabulary()
+    rows = session.execute(select(
+        Practice.title, Practice.summary, Practice.body, Practice.visibility).where(
+        Practice.publication == "published")).yield_per(1000)
+    for title, summary, body, visibility in rows:
+        vocabulary.add_document(document_words(title, summary, body), visibility == "public")
+    return vocabulary
 
 
 def reindex(store: IndexStore, session: Session, progress=None) -> int:
@@ -171,13 +251,10 @@ def reindex(store: IndexStore, session: Session, progress=None) -> int:
     start = session.scalar(select(func.max(SearchChange.seq))) or 0
     slugs = list(session.scalars(
         select(Practice.slug).where(Practice.publication == "published").order_by(Practice.id)))
-    vocabulary = Vocabulary()
-    texts = session.execute(select(Practice.title, Practice.summary, Practice.body).where(
-        Practice.publication == "published")).yield_per(1000)
-    add_words(vocabulary, (text for row in texts for text in row))
+    vocabulary = database_vocabulary(session)
     name = store.create_generation(SyncState(seq=start))
+    set_lexicon(Lexicon.build(vocabulary.counts()))  # the splitting dictionary for the build
     store.write_vocabulary(vocabulary, name)
-    set_lexicon(Lexicon.build(vocabulary.counts))  # the splitting dictionary for the build
     index = store.open_index(name)
     writer = index.writer(limitmb=REINDEX_MEMORY_MB)
     try:
@@ -206,10 +283,11 @@ class CheckReport:
     missing: list[str] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
+    vocabulary: list[str] = field(default_factory=list)  # words counted otherwise than a rebuild
 
     @property
     def ok(self) -> bool:
-        return not (self.missing or self.extra or self.stale)
+        return not (self.missing or self.extra or self.stale or self.vocabulary)
 
     @property
     def slugs(self) -> list[str]:
@@ -217,14 +295,26 @@ class CheckReport:
 
 
 def check(store: IndexStore, session: Session) -> CheckReport:
-    """Compare every published practice with its indexed document."""
+    """Compare every published practice with its indexed document, as a rebuild would make it.
+
+    Besides text and metadata, each document's digest covers how its words are analysed
+    with the splitting dictionary a rebuild would use, and the vocabulary (which drives
+    splitting, corrections and suggestions) is compared with the database's: so a search
+    that would rank differently from a fresh rebuild is noticed.
+    """
     view = store.view()
     indexed = {view.metas[n].slug: view.metas[n].digest for n in view.all_ids}
     report = CheckReport()
+    expected = database_vocabulary(session)
+    actual = view.vocabulary
+    report.vocabulary = sorted(w for w in set(expected.docs) | set(actual.docs)
+                               if expected.docs.get(w) != actual.docs.get(w)
+                               or expected.public.get(w) != actual.public.get(w))
+    lexicon = Lexicon.build(expected.counts())
     slugs = list(session.scalars(select(Practice.slug).where(Practice.publication == "published")))
     for offset in range(0, len(slugs), 500):
         for slug, practice in load_practices(session, slugs[offset:offset + 500]).items():
-            digest = practice_meta(practice, practice_fields(practice)).digest
+            digest = practice_meta(practice, practice_fields(practice), lexicon).digest
             if slug not in indexed:
                 report.missing.append(slug)
             elif indexed[slug] != digest:
@@ -235,11 +325,18 @@ def check(store: IndexStore, session: Session) -> CheckReport:
 
 
 def repair(store: IndexStore, session: Session, report: CheckReport) -> int:
-    """Queue every differing entry in the outbox and apply it."""
+    """Queue every differing entry in the outbox and apply it; rebuild if counts drifted."""
+    if report.vocabulary:
+        return reindex(store, session)
     for slug in report.slugs:
         session.add(SearchChange(practice_slug=slug))
     session.commit()
-    return drain(store, session)
+    applied = drain(store, session)
+    store.invalidate()
+    if store.view().vocabulary.docs != database_vocabulary(session).docs:
+        # Documents removed behind the outbox's back took no words with them.
+        return reindex(store, session)
+    return applied
 
 
 def drain_in_background(store: IndexStore, session_factory, attempts: int = 20) -> int:

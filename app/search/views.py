@@ -14,15 +14,25 @@ from app.municipalities.models import SIZE_CLASSES, Municipality
 from app.permissions import is_signed_in
 from app.practices.models import STATUSES
 from app.practices.queries import members_only_entries_exist
-from app.search import SearchArgumentError, parse_search_args, search_practices
+from app.search import (
+    COST_BANDS,
+    EFFORTS,
+    PageOutOfRange,
+    SearchArgumentError,
+    parse_search_args,
+    search_practices,
+)
 
 bp = Blueprint("search_ui", __name__)
 
-FACET_FIELDS = ("lever", "topic", "module", "status", "size_class", "municipality", "sdg")
+FACET_FIELDS = ("lever", "topic", "module", "status", "cost", "effort", "size_class",
+                "municipality", "sdg")
 PARAMS = {"q", "sort", "page", "per_page", "population_min", "population_max", "like",
-          *FACET_FIELDS}
+          "like_population", "like_district", "exact", *FACET_FIELDS}
+COST_LABELS = {slug: label for slug, label, *_ in COST_BANDS}
 SHOWN_QUERY_CHARS = 1000
-SORTS = (("relevance", "Relevanz"), ("newest", "Neueste zuerst"), ("title", "Titel (A–Z)"))
+SORTS = (("relevance", "Relevanz"), ("newest", "Neueste zuerst"), ("title", "Titel (A–Z)"),
+         ("cost", "Kosten (günstigste zuerst)"))
 
 
 def _clean_args(args: MultiDict) -> MultiDict:
@@ -65,10 +75,13 @@ class SearchUrls:
         args["page"] = str(number)
         return self._url(args)
 
-    def with_query(self, q: str) -> str:
+    def with_query(self, q: str, exact: bool = False) -> str:
         args = self.args.copy()
         args["q"] = q
         args.pop("page", None)
+        args.pop("exact", None)
+        if exact:
+            args["exact"] = "1"
         return self._url(args)
 
     def selected(self, field: str) -> list[str]:
@@ -84,6 +97,7 @@ def _facet_order(field: str, counts: dict, selected: list[str], labels) -> list[
     orders = {
         "lever": list(labels.lever), "topic": list(labels.topic),
         "status": list(STATUSES), "size_class": [slug for slug, *_ in SIZE_CLASSES],
+        "cost": list(COST_LABELS), "effort": list(EFFORTS),
     }
     if field in orders:
         known = [value for value in orders[field] if value in values]
@@ -103,11 +117,11 @@ def _facet_lists(result, args: MultiDict) -> dict[str, list[tuple[str, int]]]:
     return lists
 
 
-def similarity_parts(like: Municipality, other: Municipality | None) -> list[str]:
-    """What a municipality has in common with the reader's one, in words."""
+def similarity_parts(like, other: Municipality | None) -> list[str]:
+    """What a municipality has in common with the reader's one (listed or described)."""
     if other is None:
         return []
-    if other.id == like.id:
+    if like.id is not None and other.id == like.id:
         return [_("dieselbe Kommune")]
     parts = []
     if like.size_class and like.size_class == other.size_class:
@@ -123,10 +137,12 @@ def similarity_parts(like: Municipality, other: Municipality | None) -> list[str
 def search():
     """Search page; works without JavaScript, search.js only refreshes it as one types."""
     args = _default_like(_clean_args(request.args))
-    error, result, search_request = None, None, None
+    error, result, search_request, last_page = None, None, None, None
     try:
         search_request = parse_search_args(args)
         result = search_practices(search_request, viewer=current_user)
+    except PageOutOfRange as exc:
+        error, last_page = exc.message, exc.last_page
     except SearchArgumentError as exc:
         error = exc.message
     municipalities = db.session.scalars(select(Municipality).order_by(Municipality.name)).all()
@@ -136,7 +152,21 @@ def search():
         args=args, q=args.get("q", "")[:SHOWN_QUERY_CHARS], error=error, result=result,
         req=search_request, urls=SearchUrls(args), sorts=SORTS,
         facets=_facet_lists(result, args) if result else {},
-        like=by_slug.get(args.get("like", "")), all_municipalities=municipalities,
+        like=result.like if result else by_slug.get(args.get("like", "")),
+        all_municipalities=municipalities, districts=_districts(municipalities),
         hit_municipalities=by_slug, similarity_parts=similarity_parts,
         members_see_more=not is_signed_in() and members_only_entries_exist(),
-    ), (400 if error else 200)
+        last_page=last_page, cost_labels=COST_LABELS,
+    ), (404 if last_page else 400 if error else 200)
+
+
+def _districts(municipalities) -> list[tuple[str, list[str]]]:
+    """Districts to choose from for an unlisted municipality, by Regierungsbezirk."""
+    from app.municipalities.regions import REGIONS, region_for_district
+
+    grouped: dict[str, set[str]] = {region: set() for region in REGIONS}
+    for municipality in municipalities:
+        region = municipality.region or region_for_district(municipality.district)
+        if municipality.district and region in grouped:
+            grouped[region].add(municipality.district)
+    return [(region, sorted(names)) for region, names in grouped.items()]
