@@ -47,14 +47,6 @@ ROUTES = [
 
 
 @pytest.fixture
-def app(make_app, tmp_path):
-    app = make_app(UPLOAD_DIR=str(tmp_path / "uploads"))
-    with app.app_context():
-        yield app
-        db.session.remove()
-
-
-@pytest.fixture
 def entries(write_practice, import_folder):
     """Three published entries of module 2 and one members-only entry."""
     paths = [write_practice(slug, title=title, modules="2", visibility=visibility)

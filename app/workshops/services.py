@@ -6,7 +6,6 @@ it again if the commit fails; a deletion commits first and then removes the file
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -22,12 +21,10 @@ from app.practices.models import Practice, PracticeWorkshop
 from app.practices.services import record_revision
 from app.search.outbox import record_practice_change
 from app.timeutil import utcnow
-from app.uploads.services import receive_upload
-from app.uploads.storage import file_path, new_stored_name, remove_files, write_atomically
+from app.uploads.services import delete_attachment, receive_upload
+from app.uploads.storage import file_path, new_stored_name, write_atomically
 from app.workshops.forms import WorkshopInput
 from app.workshops.models import Module, Workshop, WorkshopAttachment
-
-logger = logging.getLogger(__name__)
 
 
 class WorkshopError(Exception):
@@ -106,14 +103,8 @@ def add_workshop_file(workshop: Workshop, upload: FileStorage, title: str,
 
 
 def delete_workshop_file(attachment: WorkshopAttachment) -> None:
-    """Remove the row, then the file."""
-    stored_name = attachment.stored_name
-    db.session.delete(attachment)
-    db.session.commit()
-    try:
-        remove_files(stored_name)
-    except OSError:
-        logger.exception("could not remove the workshop file %s", stored_name)
+    """Remove the row, then the file (as for entries' files)."""
+    delete_attachment(attachment)
 
 
 def _linked(workshop: Workshop, practice: Practice) -> PracticeWorkshop | None:
