@@ -18,4 +18,4 @@ class AcceptInvitationForm(FlaskForm):
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         render_kw={"autocomplete": "name", "maxlength": 200})
     password, confirm = _new_password_fields()
-    submit = SubmitField(_l("Passwort speichern und anmelden"))
+    submit = SubmitField(_l("Speichern und anmelden"))
