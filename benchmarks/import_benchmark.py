@@ -54,7 +54,8 @@ def main() -> int:
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
         second, again = timed_import(app, folder)
     n = args.entries
-    print(f"first import:  {n} files in {first:.1f} s = {n / first:.0f} files/s ({report.summary()})")
+    print(f"first import:  {n} files in {first:.1f} s = {n / first:.0f} files/s "
+          f"({report.summary()})")
     print(f"second import: {n} files in {second:.1f} s = {n / second:.0f} files/s "
           f"({again.summary()}); {first / second:.1f}x faster")
     return 0
