@@ -150,11 +150,18 @@ def accept(invitation: Invitation, name: str, password: str) -> User:
     if problem:
         raise AccountError(problem)
     now = utcnow()
+    # Claim the invitation in one conditional UPDATE: of two simultaneous acceptances only
+    # one creates the account.
+    claimed = db.session.execute(update(Invitation).where(
+        Invitation.id == invitation.id, Invitation.accepted_at.is_(None),
+        Invitation.revoked_at.is_(None), Invitation.expires_at > now).values(accepted_at=now))
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        raise AccountError(_("Diese Einladung wurde inzwischen benutzt oder zurückgezogen."))
     user = User(email=invitation.email, name=name[:200], role=invitation.role,
                 municipality=invitation.municipality, password_hash=hash_password(password),
                 last_login_at=now)
     db.session.add(user)
-    invitation.accepted_at = now
     db.session.flush()
     log_security_event("invitation_accepted", actor=user, target=user.email, details={
         "role": user.role, "municipality": user.municipality.name if user.municipality else None,
