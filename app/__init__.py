@@ -7,7 +7,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from app import errors, permissions, search, security, uploads
+from app import errors, permissions, routing, search, security, uploads
 from app.config import load_config
 from app.extensions import babel, csrf, db, login_manager, migrate
 from app.practices import writing
@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config or {})
 
     _init_extensions(app)
+    routing.init_app(app)  # before the blueprints: their <int:…> rules use it
     _register_blueprints(app)
     _register_cli(app)
     app.context_processor(permissions.template_globals)

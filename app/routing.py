@@ -1,0 +1,20 @@
+"""URL converters: whole numbers in paths stay within what every database can store."""
+
+from flask import Flask
+from werkzeug.routing import IntegerConverter
+
+# The largest value of a signed 32-bit integer column; anything larger cannot name a row.
+MAX_PATH_INTEGER = 2**31 - 1
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:…>` that does not match numbers a database column cannot hold (404, not 500)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_PATH_INTEGER,  # werkzeug names
+                 signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def init_app(app: Flask) -> None:
+    """Install the converters; must run before any blueprint adds its rules."""
+    app.url_map.converters["int"] = BoundedIntegerConverter
