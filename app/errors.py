@@ -1,6 +1,9 @@
 """Error pages: plain German HTML, or JSON under /api/ (SECURITY.md 16, 17)."""
 
-from flask import Flask, jsonify, render_template, request
+import re
+import uuid
+
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -54,11 +57,30 @@ def handle_csrf_error(error: CSRFError):
 
 
 def handle_unexpected(error: Exception):
+    """Log the traceback with the request id, then answer a plain German page."""
     db.session.rollback()
+    current_app.logger.error("Unhandled error in %s %s (request id %s)", request.method,
+                             request.path, g.get("request_id", "-"), exc_info=error)
     return error_response(500)
 
 
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def assign_request_id() -> None:
+    """Take a sane X-Request-ID from the proxy, or make one; it ties logs to answers."""
+    given = request.headers.get("X-Request-ID", "")
+    g.request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+
+
+def echo_request_id(response):
+    response.headers.setdefault("X-Request-ID", g.get("request_id", ""))
+    return response
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(assign_request_id)
+    app.after_request(echo_request_id)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(InternalServerError, handle_http_exception)
