@@ -22,12 +22,21 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+        _owner_only(dbapi_connection)
+
+
+def _owner_only(connection: sqlite3.Connection) -> None:
+    """The SQLite file (and its WAL files) readable by the owner only: it holds accounts."""
+    for _number, _name, path in connection.execute("PRAGMA database_list"):
+        for candidate in (path, f"{path}-wal", f"{path}-shm") if path else ():
+            if Path(candidate).exists():
+                Path(candidate).chmod(0o600)
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Create the Flask app; `config` overrides defaults and environment (used by tests)."""
     app = Flask(__name__, instance_relative_config=True)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     app.config.update(load_config(Path(app.instance_path), config or {}))
     app.config.update(config or {})
 

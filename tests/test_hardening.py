@@ -1,6 +1,12 @@
 """Defects found by an outside probe (issue 10): user input never answers 500."""
 
+from pathlib import Path
+
 import pytest
+from sqlalchemy import text
+
+from app.extensions import db
+from tests.conftest import sqlite_only
 
 
 @pytest.mark.parametrize("path", [
@@ -37,3 +43,15 @@ def test_an_odd_request_id_is_replaced(client):
     response = client.get("/", headers={"X-Request-ID": "<script>"})
     assert response.headers["X-Request-ID"] != "<script>"
     assert len(response.headers["X-Request-ID"]) == 32
+
+
+def test_backup_archive_is_owner_only(runner, tmp_path):
+    archive = tmp_path / "sicherung.zip"
+    assert runner.invoke(args=["backup", "create", str(archive)]).exit_code == 0
+    assert archive.stat().st_mode & 0o777 == 0o600
+
+
+@sqlite_only
+def test_sqlite_database_file_is_owner_only(app):
+    db.session.execute(text("SELECT 1"))
+    assert Path(db.engine.url.database).stat().st_mode & 0o777 == 0o600

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import zipfile
 from collections.abc import Callable
 from datetime import date, datetime
@@ -62,7 +63,11 @@ def create_backup(target: Path, progress: Callable[[int, int], None] | None = No
     tables = _tables()
     rows_written = 0
     temporary = target.with_name(target.name + ".tmp")
-    with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    # Owner-only from the first byte: the archive holds password hashes and the audit log.
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
+    with os.fdopen(descriptor, "wb") as handle, zipfile.ZipFile(
+            handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for number, table in enumerate(tables, 1):
             lines = []
             for row in db.session.execute(select(table).order_by(*table.primary_key.columns)):
