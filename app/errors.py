@@ -5,7 +5,7 @@ import uuid
 
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from app.extensions import db
 
@@ -40,7 +40,11 @@ def handle_http_exception(error: HTTPException):
     # Our own abort(…, description) carries a German message meant for the user.
     if getattr(error, "show_description", False):
         message = error.description
-    return error_response(code, message)
+    body, status = error_response(code, message)
+    response = current_app.make_response((body, status))
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
 
 
 def handle_csrf_error(error: CSRFError):

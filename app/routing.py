@@ -1,10 +1,14 @@
 """URL converters: whole numbers in paths stay within what every database can store."""
 
-from flask import Flask
+from flask import Flask, request
 from werkzeug.routing import IntegerConverter
+
+from app.errors import abort_with_message
 
 # The largest value of a signed 32-bit integer column; anything larger cannot name a row.
 MAX_PATH_INTEGER = 2**31 - 1
+# No form or link of ours builds a longer query string; longer ones are refused at once.
+MAX_QUERY_STRING_BYTES = 8192
 
 
 class BoundedIntegerConverter(IntegerConverter):
@@ -15,6 +19,13 @@ class BoundedIntegerConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
+def refuse_long_query_string() -> None:
+    """414 with a short German message before any parameter is read."""
+    if len(request.query_string) > MAX_QUERY_STRING_BYTES:
+        abort_with_message(414, "Die Adresse ist zu lang.")
+
+
 def init_app(app: Flask) -> None:
     """Install the converters; must run before any blueprint adds its rules."""
     app.url_map.converters["int"] = BoundedIntegerConverter
+    app.before_request(refuse_long_query_string)

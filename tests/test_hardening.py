@@ -55,3 +55,59 @@ def test_backup_archive_is_owner_only(runner, tmp_path):
 def test_sqlite_database_file_is_owner_only(app):
     db.session.execute(text("SELECT 1"))
     assert Path(db.engine.url.database).stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize("query", [
+    "page=&page=abc", "page=1&page=abc", "per_page=20&per_page=0", "q=a&q=b",
+    "sort=title&sort=evil", "population_min=1&population_min=x", "page=%C2%B2",
+    "page=" + "9" * 5000, "like=a&like=b",
+])
+def test_every_value_of_a_single_value_parameter_is_checked(client, query):
+    response = client.get(f"/api/v1/practices?{query}")
+    assert response.status_code == 400
+    assert response.is_json and response.json["error"]
+
+
+def test_the_html_search_checks_every_value_too(client):
+    assert client.get("/suche?page=1&page=abc").status_code == 400
+    assert client.get("/suche?page=%C2%B2").status_code == 400
+
+
+def test_repeating_the_same_value_is_harmless(client):
+    assert client.get("/api/v1/practices?page=1&page=1").status_code == 200
+
+
+def test_schema_lists_exactly_the_levers_the_search_accepts(client):
+    document = client.get("/api/v1/openapi.json").json
+    parameters = {p["name"]: p["schema"] for p in
+                  document["paths"]["/api/v1/practices"]["get"]["parameters"]}
+    levers = parameters["lever"]["items"]["enum"]
+    assert "0" not in levers and levers
+    for lever in levers:
+        assert client.get(f"/api/v1/practices?lever={lever}").status_code == 200
+    assert client.get("/api/v1/practices?lever=0").status_code == 400
+    modules = parameters["module"]["items"]["enum"]
+    assert client.get(f"/api/v1/practices?module={modules[0]}").status_code == 200
+    assert client.get(f"/api/v1/practices?module={max(modules) + 1}").status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/api/v1/practices", "/", "/konto/anmelden"])
+def test_method_not_allowed_names_the_allowed_methods(client, path):
+    response = client.delete(path)
+    assert response.status_code == 405
+    assert "GET" in response.headers["Allow"]
+
+
+def test_repeated_values_are_refused_shortly(client):
+    for repeats, status in ((1000, 414), (100, 400)):
+        html = client.get("/suche?" + "&".join(["q=Energie"] * repeats))
+        assert html.status_code == status and len(html.data) < 20_000
+    api = client.get("/api/v1/practices?" + "&".join(["lever=vorbild"] * 100))
+    assert api.status_code == 400 and len(api.data) < 1000
+
+
+@pytest.mark.parametrize("path", ["/suche", "/api/v1/practices", "/"])
+def test_a_100_kb_query_is_refused_at_once(client, path):
+    response = client.get(f"{path}?q=" + "Energie%20" * 10_000)
+    assert response.status_code == 414
+    assert len(response.data) < 20_000

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from app.extensions import db
 from app.municipalities.models import SIZE_CLASSES
 from app.practices.models import STATUSES
 from app.search import COST_BANDS, EFFORTS
+from app.taxonomies.models import Lever, Topic
+from app.workshops.models import Module
 
 
 def _array_param(name: str, description: str, items: dict) -> dict:
@@ -21,6 +26,14 @@ def _param(name: str, description: str, schema: dict) -> dict:
 SLUG = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$", "maxLength": 100}
 ERROR = {"description": "Fehler", "content": {"application/json": {"schema": {
     "$ref": "#/components/schemas/Error"}}}}
+
+
+POPULATION = {"type": "integer", "minimum": 0, "maximum": 100_000_000}
+
+
+def _known(column, kind: str) -> dict:
+    """The values the search accepts for a vocabulary field, read from the database."""
+    return {"type": kind, "enum": sorted(db.session.scalars(select(column).distinct()))}
 
 
 def _schemas() -> dict:
@@ -87,17 +100,18 @@ def openapi_document() -> dict:
     parameters = [
         _param("q", "Freitext (Deutsch), höchstens 500 Zeichen",
                {"type": "string", "maxLength": 500}),
-        _array_param("lever", "Hebel (Kurzname); ODER innerhalb, UND zwischen Feldern", SLUG),
-        _array_param("topic", "Handlungsfeld (Kurzname)", SLUG),
-        _array_param("module", "Modulnummer", {"type": "integer", "minimum": 1}),
+        _array_param("lever", "Hebel (Kurzname); ODER innerhalb, UND zwischen Feldern",
+                     _known(Lever.slug, "string")),
+        _array_param("topic", "Handlungsfeld (Kurzname)", _known(Topic.slug, "string")),
+        _array_param("module", "Modulnummer", _known(Module.number, "integer")),
         _array_param("status", "Umsetzungsstand", {"type": "string", "enum": list(STATUSES)}),
         _array_param("municipality", "Kommune (Kurzname)", SLUG),
         _array_param("sdg", "Nachhaltigkeitsziel 1–17",
                      {"type": "integer", "minimum": 1, "maximum": 17}),
         _array_param("size_class", "Größenklasse",
                      {"type": "string", "enum": [slug for slug, *_ in SIZE_CLASSES]}),
-        _param("population_min", "Mindesteinwohnerzahl", {"type": "integer", "minimum": 0}),
-        _param("population_max", "Höchste Einwohnerzahl", {"type": "integer", "minimum": 0}),
+        _param("population_min", "Mindesteinwohnerzahl", POPULATION),
+        _param("population_max", "Höchste Einwohnerzahl", POPULATION),
         _param("sort", "Sortierung (Standard: relevance mit q, sonst newest); cost: "
                "günstigste zuerst, ohne Kostenangabe zuletzt",
                {"type": "string", "enum": ["relevance", "newest", "title", "cost"]}),

@@ -156,7 +156,9 @@ class SearchResult:
 def _ints(values: list[str], name: str, low: int, high: int) -> list[int]:
     result = []
     for value in values:
-        if not value.strip().isdigit() or not low <= int(value) <= high:
+        digits = value.strip()
+        if (not (digits.isascii() and digits.isdigit()) or len(digits) > 12
+                or not low <= int(digits) <= high):
             raise SearchArgumentError(_("Ungültiger Wert für %(name)s: %(value)s",
                                         name=name, value=value[:40]))
         result.append(int(value))
@@ -164,10 +166,25 @@ def _ints(values: list[str], name: str, low: int, high: int) -> list[int]:
 
 
 def _one_int(args: MultiDict, name: str, default: int | None, low: int, high: int) -> int | None:
-    value = args.get(name, "")
+    value = _single(args, name)
     if value == "":
         return default
     return _ints([value], name, low, high)[0]
+
+
+def _single(args: MultiDict, name: str) -> str:
+    """A single-value parameter: every value is checked, repeats must agree."""
+    values = args.getlist(name)
+    if len(set(values)) > 1:
+        raise SearchArgumentError(_("%(name)s darf nur einen Wert haben.", name=name))
+    return values[0] if values else ""
+
+
+def _check_sizes(args: MultiDict) -> None:
+    """A short refusal for requests that repeat parameters more than any form does."""
+    for name in args:
+        if len(args.getlist(name)) > MAX_VALUES:
+            raise SearchArgumentError(_("Zu viele Werte für %(name)s.", name=name[:40]))
 
 
 def _choices(values: list[str], name: str, allowed) -> list[str]:
@@ -201,11 +218,12 @@ def _known(column) -> set[str]:
 
 def parse_search_args(args: MultiDict) -> SearchRequest:
     """Read and validate search parameters; raise SearchArgumentError on bad values."""
-    q = args.get("q", "")
+    _check_sizes(args)
+    q = _single(args, "q")
     if len(q) > MAX_QUERY_CHARS:
         raise SearchArgumentError(_("Die Suchanfrage ist zu lang (höchstens %(n)s Zeichen).",
                                     n=MAX_QUERY_CHARS))
-    sort = args.get("sort", "").strip() or None
+    sort = _single(args, "sort").strip() or None
     if sort is not None and sort not in SORTS:
         raise SearchArgumentError(_("Unbekannte Sortierung: %(value)s", value=sort[:40]))
     request = SearchRequest(
@@ -223,7 +241,8 @@ def parse_search_args(args: MultiDict) -> SearchRequest:
         sort=sort,
         page=_one_int(args, "page", 1, 1, MAX_PAGE),
         per_page=_one_int(args, "per_page", 20, 1, MAX_PER_PAGE),
-        like_municipality=(_slugs(_values(args, "like"), "like") or [None])[0],
+        like_municipality=(_slugs([_single(args, "like").strip()], "like")[0]
+                           if _single(args, "like").strip() else None),
     )
     _read_more_args(args, request)
     _choices([str(m) for m in request.modules], "module",
@@ -240,7 +259,7 @@ def _read_more_args(args: MultiDict, request: SearchRequest) -> None:
     request.efforts = _choices(_values(args, "effort"), "effort", EFFORTS)
     request.exact = _choices(_values(args, "exact"), "exact", {"1"}) == ["1"]
     request.like_population = _one_int(args, "like_population", None, 0, 100_000_000)
-    district = " ".join(args.get("like_district", "").split())
+    district = " ".join(_single(args, "like_district").split())
     if district:
         if len(district) > 120 or not known_district(district):
             raise SearchArgumentError(_("Unbekannter Landkreis: %(value)s", value=district[:40]))
