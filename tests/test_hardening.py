@@ -111,3 +111,40 @@ def test_a_100_kb_query_is_refused_at_once(client, path):
     response = client.get(f"{path}?q=" + "Energie%20" * 10_000)
     assert response.status_code == 414
     assert len(response.data) < 20_000
+
+
+def _simultaneous_sign_ins(app, emails: list[str], password: str) -> list[int]:
+    """Post every sign-in at the same moment, each from its own client (and thread)."""
+    import threading
+
+    from tests.conftest import csrf_token_from
+
+    clients = [app.test_client() for _ in emails]
+    tokens = [csrf_token_from(c, "/konto/anmelden") for c in clients]
+    barrier, statuses = threading.Barrier(len(emails)), []
+
+    def post(client, token, email):
+        barrier.wait()
+        statuses.append(client.post("/konto/anmelden", data={
+            "email": email, "password": password, "csrf_token": token}).status_code)
+
+    threads = [threading.Thread(target=post, args=args)
+               for args in zip(clients, tokens, emails, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
+
+
+def test_simultaneous_wrong_passwords_for_one_account_get_exactly_the_limit(app, create_user):
+    """Issue 10 defect 5: 40 at once used to get 8 checks against a limit of 5."""
+    user = create_user()
+    statuses = _simultaneous_sign_ins(app, [user.email] * 40, "ein falsches Passwort!!")
+    assert statuses.count(200) == 5 and statuses.count(429) == 35
+
+
+def test_simultaneous_sign_ins_from_one_address_get_exactly_the_limit(app):
+    statuses = _simultaneous_sign_ins(app, [f"probe{i}@example.org" for i in range(80)],
+                                      "irgendein Passwort")
+    assert statuses.count(200) == 30 and statuses.count(429) == 50

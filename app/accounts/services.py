@@ -292,18 +292,19 @@ def _renew_session(user: User, signed_in_at: float | None = None) -> None:
 def sign_in(email: str, password: str) -> SignInResult:
     """Check the credentials under the throttle; on success start a fresh session."""
     address = client_address()
-    if throttle.is_blocked(account=email, ip=address):
+    attempt = throttle.reserve_attempt(account=email, ip=address)  # counted before checked
+    if attempt is None:
         log_security_event("login_throttled", target=email[:254], commit=True)
         return SignInResult(throttled=True)
     user = find_user(email)
     password_ok = verify_password(user.password_hash if user else None, password)
     if user is None or not password_ok or not user.active:
-        throttle.record_failure(account=email, ip=address)
         reason = "unknown account" if user is None else (
             "inactive account" if password_ok else "wrong password")
         log_security_event("login_failure", target=email[:254], details={"reason": reason})
         db.session.commit()
         return SignInResult()
+    throttle.release_attempt(attempt)
     throttle.clear_failures("account", email)
     user.last_login_at = utcnow()
     log_security_event("login_success", actor=user, target=user.email)

@@ -8,7 +8,7 @@ after the last failure: nobody can be locked out for long.
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 
 from app.accounts.models import AuthFailure
 from app.extensions import db
@@ -63,6 +63,44 @@ def record_failure(**keys: str | None) -> None:
         if key:
             db.session.add(AuthFailure(scope=scope, key=normalise_key(scope, key),
                                        created_at=now))
+
+
+# Any constant: the advisory lock that serialises check-and-count on PostgreSQL.
+_PG_LOCK_KEY = 7_201_006
+
+
+def reserve_attempt(**keys: str | None) -> list[int] | None:
+    """Count this attempt as a failure before it is checked, in one serialised step.
+
+    The attempt's rows are written first and the counts read after them in the same
+    transaction, under a write lock (SQLite: the INSERT itself; PostgreSQL: an advisory
+    transaction lock), so simultaneous attempts cannot all see the old count. Returns the
+    new rows' ids, to be released on success, or None (and nothing kept) when any scope is
+    used up. Commits.
+    """
+    db.session.commit()  # a fresh transaction: its first statement takes the lock
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+    now = utcnow()
+    rows = [AuthFailure(scope=name.replace("_", "-"), key=normalise_key(
+        name.replace("_", "-"), key), created_at=now) for name, key in keys.items() if key]
+    db.session.add_all(rows)
+    db.session.flush()
+    blocked = any(failure_count(row.scope, row.key) > LIMITS[row.scope].attempts
+                  for row in rows)
+    if blocked:
+        for row in rows:
+            db.session.delete(row)
+    else:
+        db.session.execute(delete(AuthFailure).where(AuthFailure.created_at < now - RETENTION))
+    ids = [row.id for row in rows]
+    db.session.commit()
+    return None if blocked else ids
+
+
+def release_attempt(ids: list[int]) -> None:
+    """The attempt succeeded: it no longer counts as a failure (the caller commits)."""
+    db.session.execute(delete(AuthFailure).where(AuthFailure.id.in_(ids)))
 
 
 def clear_failures(scope: str, key: str) -> None:
