@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from app.extensions import db
 from tests.conftest import sqlite_only
@@ -148,3 +148,56 @@ def test_simultaneous_sign_ins_from_one_address_get_exactly_the_limit(app):
     statuses = _simultaneous_sign_ins(app, [f"probe{i}@example.org" for i in range(80)],
                                       "irgendein Passwort")
     assert statuses.count(200) == 30 and statuses.count(429) == 50
+
+
+def _cli_env(app) -> dict:
+    import os
+
+    return {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"], "SECRET_KEY": "test-secret-key",
+            "UPLOAD_DIR": app.config["UPLOAD_DIR"], "SEARCH_SYNC": "inline"}
+
+
+def _counts(output: str) -> tuple[int, int, int]:
+    import re
+
+    match = re.search(r"(\d+) neu, (\d+) geändert, (\d+) unverändert", output)
+    assert match, output
+    return tuple(int(n) for n in match.groups())
+
+
+def test_two_simultaneous_imports_give_the_result_of_some_order(app, write_practice, tmp_path,
+                                                                 import_folder):
+    """Issue 10 defect 3: two real `practices import` processes at the same moment."""
+    import subprocess
+    import sys
+
+    from app.practices.models import Practice
+    from tests.conftest import PROJECT_ROOT
+
+    n = 60
+    base, first, second = (tmp_path / name for name in ("base", "quokka", "wombat"))
+    for folder in (base, first, second):
+        folder.mkdir()
+    for i in range(n):
+        write_practice(f"tier-{i}", folder=base, title=f"Koala {i}")
+        write_practice(f"tier-{i}", folder=first, title=f"Quokka {i}")
+        # The second import agrees with the first on half of the entries.
+        write_practice(f"tier-{i}", folder=second, title=f"{'Quokka' if i % 2 else 'Wombat'} {i}")
+    import_folder(base)
+    db.session.commit()
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "practices", "import"]
+    runs = [subprocess.Popen([*command, str(folder)], cwd=PROJECT_ROOT, env=_cli_env(app),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for folder in (first, second)]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    quokka, wombat = (_counts(out) for out, _err in outputs)
+    db.session.expire_all()
+    titles = [db.session.scalar(select(Practice.title).where(Practice.slug == f"tier-{i}"))
+              for i in range(n)]
+    if all(title.startswith("Quokka") for title in titles):  # wombat first, then quokka
+        assert wombat == (0, n, 0) and quokka == (0, n // 2, n // 2)
+    else:  # quokka first, then wombat
+        assert titles == [f"{'Quokka' if i % 2 else 'Wombat'} {i}" for i in range(n)]
+        assert quokka == (0, n, 0) and wombat == (0, n // 2, n // 2)
