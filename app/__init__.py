@@ -7,7 +7,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from app import errors, permissions, routing, search, security, uploads
+from app import errors, logging_setup, permissions, routing, search, security, uploads
 from app.config import load_config
 from app.extensions import babel, csrf, db, login_manager, migrate
 from app.practices import writing
@@ -40,6 +40,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(load_config(Path(app.instance_path), config or {}))
     app.config.update(config or {})
 
+    logging_setup.init_app(app)
+    _proxy_fix(app)
     _init_extensions(app)
     routing.init_app(app)  # before the blueprints: their <int:…> rules use it
     _register_blueprints(app)
@@ -51,6 +53,15 @@ def create_app(config: dict | None = None) -> Flask:
     search.init_app(app)
     uploads.init_app(app)
     return app
+
+
+def _proxy_fix(app: Flask) -> None:
+    """Trust X-Forwarded-For/-Proto/-Host from PROXY_FIX_HOPS reverse proxies (0: none)."""
+    hops = app.config.get("PROXY_FIX_HOPS", 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def _init_extensions(app: Flask) -> None:
@@ -91,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(workshops_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(__import__("app.api", fromlist=["bp"]).bp)
+    app.register_blueprint(__import__("app.health", fromlist=["bp"]).bp)
 
 
 def _register_cli(app: Flask) -> None:

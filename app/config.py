@@ -76,4 +76,8 @@ def load_config(instance_path: Path, overrides: dict) -> dict:
         "MAIL_USE_SSL": os.environ.get("MAIL_USE_SSL", "0") == "1",
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Kommunen for future <wissensbasis@localhost>"),
         "MAIL_TIMEOUT": _int_env("MAIL_TIMEOUT", 10),
+        # Production serving: proxies in front (X-Forwarded-*), log format, health limits.
+        "PROXY_FIX_HOPS": _int_env("PROXY_FIX_HOPS", 0),
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text"),
+        "HEALTH_MAX_OUTBOX_LAG": _int_env("HEALTH_MAX_OUTBOX_LAG", 60),
     }

@@ -201,3 +201,100 @@ def test_two_simultaneous_imports_give_the_result_of_some_order(app, write_pract
     else:  # quokka first, then wombat
         assert titles == [f"{'Quokka' if i % 2 else 'Wombat'} {i}" for i in range(n)]
         assert quokka == (0, n, 0) and wombat == (0, n // 2, n // 2)
+
+
+# --- production serving -------------------------------------------------------------------
+
+def test_healthz_reports_database_index_and_outbox(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200, response.json
+    assert response.json["status"] == "ok"
+    assert response.json["checks"]["outbox"]["pending"] == 0
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Set-Cookie" not in response.headers
+
+
+def test_healthz_is_503_with_a_reason_when_the_outbox_lags(make_app):
+    from datetime import timedelta
+
+    from app.search.models import SearchChange
+    from app.timeutil import utcnow
+
+    app = make_app(SEARCH_SYNC="off", HEALTH_MAX_OUTBOX_LAG=60)
+    with app.app_context():
+        db.session.add(SearchChange(practice_slug="x", created_at=utcnow() - timedelta(minutes=5)))
+        db.session.commit()
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["status"] == "fail" and "outbox" in response.json["reason"]
+
+
+def test_healthz_is_503_when_the_index_is_gone(make_app):
+    import shutil
+
+    app = make_app()
+    assert app.test_client().get("/healthz").status_code == 200
+    for generation in Path(app.config["SEARCH_INDEX_DIR"]).glob("gen-*"):
+        shutil.rmtree(generation)  # the pointer names a generation that is gone
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503 and response.json["reason"].startswith("index")
+
+
+def test_healthz_is_503_when_the_database_is_unreachable(make_app, tmp_path):
+    app = make_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/missing/nothing.sqlite3")
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503 and response.json["reason"].startswith("database")
+
+
+def test_json_logs_one_line_per_request(make_app, create_user, capsys):
+    import json
+
+    app = make_app(LOG_FORMAT="json")
+    client = app.test_client()
+    client.get("/suche?q=Energie", headers={"X-Request-ID": "abcdefgh-1"})
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()
+             if line.startswith("{")]
+    request_line = next(line for line in lines if line.get("request_id") == "abcdefgh-1"
+                        and "status" in line)
+    assert request_line["status"] == 200 and request_line["route"] == "/suche"
+    assert request_line["endpoint"] == "search_ui.search"
+    assert isinstance(request_line["duration_ms"], float) and "user_id" in request_line
+
+
+def test_json_logs_name_the_signed_in_user_and_never_a_token(make_app, capsys):
+    import json
+
+    from werkzeug.security import generate_password_hash
+
+    from tests.conftest import TEST_PASSWORD, csrf_token_from
+
+    app = make_app(LOG_FORMAT="json")
+    with app.app_context():
+        from app.accounts.models import User
+        user = User(email="log@example.org", name="Log", role="member",
+                    password_hash=generate_password_hash(TEST_PASSWORD, method="scrypt"))
+        db.session.add(user)
+        db.session.commit()
+        user_id = user.id
+    client = app.test_client()
+    client.get("/konto/passwort-setzen/geheimer-einmal-token-123")
+    client.post("/konto/anmelden", data={"email": "log@example.org", "password": TEST_PASSWORD,
+                                         "csrf_token": csrf_token_from(client, "/konto/anmelden")})
+    client.get("/konto/")
+    err = capsys.readouterr().err
+    assert "geheimer-einmal-token-123" not in err
+    lines = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    assert any(line.get("route") == "/konto/passwort-setzen/<token>" for line in lines)
+    assert any(line.get("user_id") == user_id and line.get("status") for line in lines)
+
+
+def test_proxy_fix_is_off_by_default_and_on_with_hops(make_app):
+    headers = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+    app = make_app()
+    app.add_url_rule("/__addr", "addr", lambda: __import__("flask").request.remote_addr)
+    assert app.test_client().get("/__addr", headers=headers).text == "127.0.0.1"
+    behind = make_app(PROXY_FIX_HOPS=1)
+    behind.add_url_rule("/__addr", "addr", lambda: __import__("flask").request.remote_addr)
+    response = behind.test_client().get("/__addr", headers=headers)
+    assert response.text == "203.0.113.9"
+    assert "Strict-Transport-Security" in response.headers  # https as the proxy said

@@ -43,7 +43,7 @@ __all__ = [
     "COST_BANDS", "EFFORTS", "PageOutOfRange",
     "SearchArgumentError", "SearchHit", "SearchRequest", "SearchResult", "apply_pending_changes",
     "changes_committed", "facet_labels", "init_app", "parse_search_args", "search_practices",
-    "similar_practices", "wait_for_background_drains",
+    "similar_practices", "wait_for_background_drains", "index_lag",
     "SynonymError", "add_synonym_group", "replace_synonyms", "seed_synonyms", "synonym_text",
 ]
 
@@ -70,6 +70,21 @@ def apply_pending_changes() -> int:
     """Apply the outbox to the index now (waits for the writer lock); return rows applied."""
     with Session(db.engine) as session:
         return drain(store_for_app(current_app), session, blocking=True)
+
+
+def index_lag() -> tuple[int, float]:
+    """Open the index and return (outbox rows it has not applied, age of the oldest in s)."""
+    from sqlalchemy import func, select
+
+    from app.search.models import SearchChange
+    from app.timeutil import utcnow
+
+    store = store_for_app(current_app)
+    store.open_index().doc_count()  # reads the table of contents: fails if it is unreadable
+    state = store.read_state()
+    count, oldest = db.session.execute(select(func.count(), func.min(SearchChange.created_at))
+                                       .where(SearchChange.seq > state.seq)).one()
+    return count, (utcnow() - oldest).total_seconds() if oldest else 0.0
 
 
 def changes_committed() -> None:
