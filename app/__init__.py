@@ -7,7 +7,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from app import errors, logging_setup, permissions, routing, search, security, uploads
+from app import errors, logging_setup, pagecache, permissions, routing, search, security, uploads
 from app.config import load_config
 from app.extensions import babel, csrf, db, login_manager, migrate
 from app.practices import writing
@@ -52,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     search.init_app(app)
     uploads.init_app(app)
+    pagecache.init_app(app)  # last: its hooks run after the request id and limits
     return app
 
 

@@ -80,4 +80,5 @@ def load_config(instance_path: Path, overrides: dict) -> dict:
         "PROXY_FIX_HOPS": _int_env("PROXY_FIX_HOPS", 0),
         "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text"),
         "HEALTH_MAX_OUTBOX_LAG": _int_env("HEALTH_MAX_OUTBOX_LAG", 60),
+        "PAGE_CACHE_SECONDS": _int_env("PAGE_CACHE_SECONDS", 5),  # anonymous pages; 0: off
     }

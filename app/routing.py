@@ -7,8 +7,9 @@ from app.errors import abort_with_message
 
 # The largest value of a signed 32-bit integer column; anything larger cannot name a row.
 MAX_PATH_INTEGER = 2**31 - 1
-# No form or link of ours builds a longer query string; longer ones are refused at once.
-MAX_QUERY_STRING_BYTES = 8192
+# Far beyond any form or link of ours; longer query strings are refused before parsing.
+# (gunicorn refuses request lines over 4 KB itself; this guards other servers too.)
+MAX_QUERY_STRING_BYTES = 128 * 1024
 
 
 class BoundedIntegerConverter(IntegerConverter):

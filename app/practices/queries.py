@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from sqlalchemy import String, or_, select
+from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound
 
 from app.extensions import db
 from app.permissions import can_view_practice, visible_practices_filter
 from app.practices import states
-from app.practices.models import ExperienceReport, Practice
+from app.practices.models import ExperienceReport, Practice, PracticeLever
 from app.practices.reports import PUBLISHED
 
 
@@ -43,10 +44,17 @@ def visible_practices():
     return select(Practice).where(visible_practices_filter())
 
 
+def card_loads() -> tuple:
+    """Loader options for practice cards (municipality, levers): one query each, not N."""
+    return (selectinload(Practice.municipality),
+            selectinload(Practice.lever_links).selectinload(PracticeLever.lever))
+
+
 def recent_practices(limit: int = 6) -> list[Practice]:
     """The most recently published visible practices."""
     return list(db.session.scalars(
-        visible_practices().order_by(Practice.published_at.desc(), Practice.title).limit(limit)
+        visible_practices().options(*card_loads())
+        .order_by(Practice.published_at.desc(), Practice.title).limit(limit)
     ))
 
 

@@ -12,6 +12,7 @@ from app.extensions import db
 from app.home.queries import curated_picks
 from app.permissions import visible_practices_filter
 from app.practices.models import Practice
+from app.practices.queries import card_loads
 from app.uploads.storage import file_path, is_stored_name
 from app.workshops.ical import calendar
 from app.workshops.models import Module, Workshop, WorkshopAttachment
@@ -25,7 +26,7 @@ FILE_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
 def _visible_practices_where(*conditions) -> list[Practice]:
     return db.session.scalars(
         select(Practice).where(visible_practices_filter(), *conditions)
-        .order_by(Practice.title)).all()
+        .options(*card_loads()).order_by(Practice.title)).all()
 
 
 def _workshop_or_404(slug: str) -> Workshop:
