@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app import search
 from app.accounts.audit import log_security_event
@@ -89,6 +89,17 @@ def create_practice(data: PracticeData, author, municipality: Municipality,
     return practice
 
 
+def _lock_entry(practice: Practice) -> None:
+    """Hold the entry's row (SQLite: the write lock) from the stale check to the commit.
+
+    Without it two processes could both find `base_revision` current and the later commit
+    would overwrite the earlier edit (tests/test_concurrency.py).
+    """
+    db.session.execute(update(Practice).where(Practice.id == practice.id)
+                       .values(updated_at=Practice.updated_at)
+                       .execution_options(synchronize_session=False))
+
+
 def update_practice(practice: Practice, data: PracticeData, author, base_revision: int,
                     note: str = "") -> Revision:
     """Save an edit as a new revision, unless the entry changed since `base_revision`.
@@ -96,6 +107,7 @@ def update_practice(practice: Practice, data: PracticeData, author, base_revisio
     Fields that only the file import or organisers' decisions set (reviewed, published)
     keep their stored values; the slug never changes.
     """
+    _lock_entry(practice)
     current = current_revision(practice)
     if current is not None and base_revision != current.number:
         raise StaleEdit(current)
