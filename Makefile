@@ -25,7 +25,7 @@ run: install
 	@echo "Erstes Organisator*innen-Konto anlegen (in einem zweiten Terminal):"
 	@echo "  $(FLASK) users create ich@example.org --name 'Vorname Name' --role organiser"
 	@echo ""
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	BASE_URL=$${BASE_URL:-http://$(HOST):$(PORT)} $(FLASK) run --host $(HOST) --port $(PORT)
 
 node_modules/axe-core/axe.min.js: package.json
 	npm install --no-audit --no-fund --silent

@@ -56,7 +56,7 @@ def decision(slug: str):
                                decisions=[states.TRANSITIONS[n] for n in states.DECISIONS],
                                typed={slug: comment}), 422
     decide(practice, move, current_user, comment[:MAX_COMMENT_LENGTH])
-    flash(_("„%(title)s“: %(label)s.", title=practice.title, label=move.label), "success")
+    flash(_("„%(title)s“ ist %(done)s.", title=practice.title, done=move.done), "success")
     return redirect(url_for("curation.queue"))
 
 

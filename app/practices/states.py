@@ -37,16 +37,17 @@ class Transition:
     target: str
     organisers_only: bool
     label: str
+    done: str  # for the message afterwards: "„Titel“ ist …"
 
 
 SUBMIT = Transition("einreichen", frozenset({DRAFT, RETURNED}), SUBMITTED, False,
-                    "Zur Prüfung einreichen")
+                    "Zur Prüfung einreichen", "eingereicht")
 PUBLISH = Transition("veroeffentlichen", frozenset({SUBMITTED, ARCHIVED}), PUBLISHED, True,
-                     "Veröffentlichen")
+                     "Veröffentlichen", "veröffentlicht")
 RETURN = Transition("zurueckgeben", frozenset({SUBMITTED}), RETURNED, True,
-                    "Mit Kommentar zurückgeben")
+                    "Mit Kommentar zurückgeben", "mit Ihrem Kommentar zurückgegeben")
 ARCHIVE = Transition("archivieren", frozenset({DRAFT, SUBMITTED, RETURNED, PUBLISHED}),
-                     ARCHIVED, True, "Archivieren")
+                     ARCHIVED, True, "Archivieren", "archiviert")
 
 TRANSITIONS = {t.name: t for t in (SUBMIT, PUBLISH, RETURN, ARCHIVE)}
 # The organisers' decisions of SPEC §6 (field `aktion` of the decision route).
