@@ -122,10 +122,9 @@ def request_password_reset(email: str) -> None:
     any link spends them all. Raises ThrottledError beyond the reset limits.
     """
     key, address = email.strip().lower()[:254], client_address()
-    if throttle.is_blocked(reset_account=key, reset_ip=address):
+    if throttle.reserve_attempt(reset_account=key, reset_ip=address) is None:  # counted
         log_security_event("password_reset_throttled", target=key, commit=True)
         raise ThrottledError
-    throttle.record_failure(reset_account=key, reset_ip=address)
     user = find_user(key)
     known = user is not None and user.active
     token = _new_password_token(user, RESET_LIFETIME) if known else None
