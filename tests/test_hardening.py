@@ -343,3 +343,17 @@ def test_requests_with_a_cookie_are_never_served_from_the_cache(make_app, tmp_pa
     client.set_cookie("session", "irgendwas")
     assert "X-Page-Cache" not in client.get("/").headers
     assert "X-Page-Cache" not in app.test_client().get("/konto/anmelden").headers
+
+
+def test_anonymous_reads_set_no_cookie(client, demo_content):
+    """Issue 10 defect 10 (fixed in app/accounts/loader.py): public pages can be cached."""
+    slug = db.session.scalar(select(text("slug FROM practice WHERE visibility = 'public'")))
+    for path in ("/", "/suche?q=Energie", f"/praxis/{slug}", "/module/2", "/kommunen",
+                 "/api/v1/practices?q=Energie", f"/api/v1/practices/{slug}", "/feeds/neu.atom",
+                 "/gibt-es-nicht"):
+        response = client.get(path)
+        assert response.status_code in (200, 404), path
+        assert "Set-Cookie" not in response.headers, (path, response.headers["Set-Cookie"])
+    # A page with a form needs its CSRF token in the session, and is never cached.
+    form = client.get("/konto/anmelden")
+    assert "Set-Cookie" in form.headers and form.headers["Cache-Control"] == "no-store"
