@@ -51,11 +51,12 @@ def _start_timer() -> None:
 def _log_request(response):
     started = g.get("request_started")
     duration = round((time.perf_counter() - started) * 1000, 1) if started else None
-    fields = {**_request_fields(), "status": response.status_code, "duration_ms": duration}
+    fields = {**_request_fields(), "status": response.status_code, "duration_ms": duration,
+              "cached": bool(g.get("page_cache_hit"))}
     logging.getLogger(REQUEST_LOGGER).info(
-        "%s %s %s %sms (request %s, user %s)", request.method, fields["route"] or "-",
-        response.status_code, duration, fields["request_id"], fields["user_id"] or "-",
-        extra={"fields": fields})
+        "%s %s %s %sms%s (request %s, user %s)", request.method, fields["route"] or "-",
+        response.status_code, duration, " cached" if fields["cached"] else "",
+        fields["request_id"], fields["user_id"] or "-", extra={"fields": fields})
     return response
 
 
