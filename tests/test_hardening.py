@@ -357,3 +357,30 @@ def test_anonymous_reads_set_no_cookie(client, demo_content):
     # A page with a form needs its CSRF token in the session, and is never cached.
     form = client.get("/konto/anmelden")
     assert "Set-Cookie" in form.headers and form.headers["Cache-Control"] == "no-store"
+
+
+def test_unicode_digits_in_number_fields_are_refused_not_crashed(app, client, create_user,
+                                                                 login):
+    """'²'.isdigit() is True but int('²') raises: every number parameter and field."""
+    from tests.conftest import csrf_token_from
+    from tests.test_writing import ENTRY
+
+    login(create_user(role="representative", municipality="Markt Zahl"))
+    token = csrf_token_from(client, "/praxis/neu")
+    for field in ("population", "started", "costs_eur"):
+        response = client.post("/praxis/neu", data={**ENTRY, field: "²", "csrf_token": token})
+        assert response.status_code in (302, 422), (field, response.status_code)
+    assert client.post("/praxis/neu", data={**ENTRY, "csrf_token": token}).status_code == 302
+    slug = db.session.scalar(select(text("slug FROM practice")))
+    response = client.post(f"/praxis/{slug}/bearbeiten", data={
+        **ENTRY, "base_revision": "²", "csrf_token": token})
+    assert response.status_code in (302, 409, 422), response.status_code
+    assert client.get(f"/praxis/{slug}/versionen?von=²&bis=³").status_code in (200, 400, 404)
+    organiser = create_user(role="organiser")
+    client = app.test_client()
+    client.post("/konto/anmelden", data={"email": organiser.email,
+                                         "password": "ein sehr langes Testpasswort",
+                                         "csrf_token": csrf_token_from(client, "/konto/anmelden")})
+    for path in (f"/praxis/{slug}/versionen?von=²&bis=³", "/redaktion/aktivitaet?seite=²",
+                 "/suche?module=²", "/suche?population_min=²", "/api/v1/practices?sdg=²"):
+        assert client.get(path).status_code in (200, 400, 404), path

@@ -49,7 +49,7 @@ class SynonymListForm(FlaskForm):
 
 def _population(form, field):
     text = (field.data or "").replace(".", "").replace(" ", "")
-    if text and (not text.isdigit() or len(text) > 9):
+    if text and (not (text.isascii() and text.isdigit()) or len(text) > 9):
         raise ValidationError(_l("Bitte eine ganze Zahl ohne Einheit eingeben, zum Beispiel "
                                  "13500."))
     field.number = int(text) if text else None

@@ -245,7 +245,7 @@ def submit(slug: str):
 
 def _revision_number(name: str) -> int | None:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 9 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 9 else None
 
 
 @bp.get("/praxis/<slug>/versionen")

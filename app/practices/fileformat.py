@@ -174,7 +174,7 @@ class _Checker:
 
 def _as_int(value):
     """Whole numbers written as text ("2018") or as 2018.0 count as integers."""
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         return int(value.strip())
     if isinstance(value, float) and value.is_integer():
         return int(value)

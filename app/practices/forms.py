@@ -168,7 +168,7 @@ def _unique(values) -> list[str]:
 
 
 def _int(value: str | None) -> int:
-    return int(value) if value and value.strip().isdigit() else 0
+    return int(value) if value and value.strip().isascii() and value.strip().isdigit() else 0
 
 
 def _text(value) -> str:
@@ -180,7 +180,7 @@ def _amount(text: str):
     cleaned = re.sub(r"[\s.€]", "", text or "")
     if not cleaned:
         return None
-    return int(cleaned) if cleaned.isdigit() else text
+    return int(cleaned) if cleaned.isascii() and cleaned.isdigit() else text
 
 
 FIELD_LABELS = {

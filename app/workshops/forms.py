@@ -78,7 +78,8 @@ class WorkshopInput:
             add("date", _("Bitte geben Sie das Datum an."))
         elif self.day is None:
             add("date", _("„%(value)s“ ist kein Datum. Bitte so: 07.11.2019.", value=self.date))
-        if self.module and (not self.module.isdigit() or int(self.module) not in module_numbers):
+        if self.module and (not (self.module.isascii() and self.module.isdigit())
+                            or int(self.module) not in module_numbers):
             add("module", _("Bitte wählen Sie eines der vier Module oder „kein Modul“."))
         if self.host and self.host not in host_slugs:
             add("host", _("Diese Kommune ist nicht bekannt. Bitte wählen Sie aus der Liste."))
