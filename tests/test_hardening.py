@@ -384,3 +384,44 @@ def test_unicode_digits_in_number_fields_are_refused_not_crashed(app, client, cr
     for path in (f"/praxis/{slug}/versionen?von=²&bis=³", "/redaktion/aktivitaet?seite=²",
                  "/suche?module=²", "/suche?population_min=²", "/api/v1/practices?sdg=²"):
         assert client.get(path).status_code in (200, 400, 404), path
+
+
+def test_simultaneous_decisions_on_one_entry_apply_once(app, create_user):
+    """Six organisers publish the same submitted entry at once: one decision, no 500."""
+    import threading
+
+    from app.practices.models import StateChange
+    from tests.conftest import TEST_PASSWORD, csrf_token_from
+    from tests.test_writing import post_entry
+
+    writer = app.test_client()
+    author = create_user(role="representative", municipality="Markt Gleichzeitig")
+    writer.post("/konto/anmelden", data={"email": author.email, "password": TEST_PASSWORD,
+                                         "csrf_token": csrf_token_from(writer, "/konto/anmelden")})
+    assert post_entry(writer).status_code == 302
+    slug = db.session.scalar(select(text("slug FROM practice")))
+    writer.post(f"/praxis/{slug}/einreichen",
+                data={"csrf_token": csrf_token_from(writer, f"/praxis/{slug}")})
+    clients = []
+    for _ in range(6):
+        client, organiser = app.test_client(), create_user(role="organiser")
+        client.post("/konto/anmelden", data={
+            "email": organiser.email, "password": TEST_PASSWORD,
+            "csrf_token": csrf_token_from(client, "/konto/anmelden")})
+        clients.append((client, csrf_token_from(client, "/redaktion")))
+    barrier, statuses = threading.Barrier(len(clients)), []
+
+    def publish(client, token):
+        barrier.wait()
+        statuses.append(client.post(f"/redaktion/praxis/{slug}/entscheidung", data={
+            "aktion": "veroeffentlichen", "csrf_token": token}).status_code)
+
+    threads = [threading.Thread(target=publish, args=pair) for pair in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [302] + [409] * 5, statuses
+    published = db.session.scalars(select(StateChange).where(
+        StateChange.to_state == "published")).all()
+    assert len(published) == 1

@@ -12,6 +12,7 @@ from app.extensions import db
 from app.permissions import can_apply, can_curate, is_signed_in
 from app.practices import states
 from app.practices.models import Practice
+from app.practices.writing import TransitionRefused
 from app.timeutil import utcnow
 
 bp = Blueprint("curation", __name__, url_prefix="/redaktion")
@@ -35,6 +36,14 @@ def queue():
                            decisions=[states.TRANSITIONS[name] for name in states.DECISIONS])
 
 
+def _refused(practice: Practice):
+    """409: the entry's state does not allow this decision (any more)."""
+    flash(_("„%(title)s“ ist %(state)s: Diese Entscheidung ist dafür nicht möglich.",
+            title=practice.title, state=states.LABELS[practice.publication]), "error")
+    return render_template("curation/queue.html", practices=review_queue(), now=utcnow(),
+                           decisions=[states.TRANSITIONS[n] for n in states.DECISIONS]), 409
+
+
 @bp.post("/praxis/<slug>/entscheidung")
 def decision(slug: str):
     """Publish, return (with a comment) or archive; only the state machine's moves."""
@@ -45,17 +54,18 @@ def decision(slug: str):
         flash(_("Unbekannte Entscheidung."), "error")
         return redirect(url_for("curation.queue")), 303
     if not can_apply(current_user, practice, move):
-        flash(_("„%(title)s“ ist %(state)s: Diese Entscheidung ist dafür nicht möglich.",
-                title=practice.title, state=states.LABELS[practice.publication]), "error")
-        return render_template("curation/queue.html", practices=review_queue(), now=utcnow(),
-                               decisions=[states.TRANSITIONS[n] for n in states.DECISIONS]), 409
+        return _refused(practice)
     if move is states.RETURN and not comment:
         flash(_("Bitte schreiben Sie beim Zurückgeben einen Kommentar für die Autor*innen."),
               "error")
         return render_template("curation/queue.html", practices=review_queue(), now=utcnow(),
                                decisions=[states.TRANSITIONS[n] for n in states.DECISIONS],
                                typed={slug: comment}), 422
-    decide(practice, move, current_user, comment[:MAX_COMMENT_LENGTH])
+    try:
+        decide(practice, move, current_user, comment[:MAX_COMMENT_LENGTH])
+    except TransitionRefused:  # another organiser decided in the same moment
+        db.session.rollback()
+        return _refused(practice)
     flash(_("„%(title)s“ ist %(done)s.", title=practice.title, done=move.done), "success")
     return redirect(url_for("curation.queue"))
 

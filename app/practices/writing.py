@@ -122,6 +122,8 @@ def update_practice(practice: Practice, data: PracticeData, author, base_revisio
 
 def apply_transition(practice: Practice, move: Transition, actor, comment: str = "") -> None:
     """Move the entry along `move` (checked against the state machine), logged and indexed."""
+    _lock_entry(practice)  # two simultaneous decisions: the second sees the first's state
+    db.session.refresh(practice)
     if not states.allows(move, practice.publication):
         raise TransitionRefused(move.name)
     previous = practice.publication
