@@ -328,20 +328,46 @@ def signed_in_clients(port: int, number: int) -> tuple[Client, Client, Client]:
 
 
 def run_client(number: int, clients: tuple, slugs: dict, results: Results, stop: float,
-               seed: int) -> None:
+               seed: int, writes: float = 0.05) -> None:
     rng = random.Random(seed + number)
     anonymous, member, organiser = clients
     while time.monotonic() < stop:
         roll = rng.random()
-        if roll < 0.80:
+        if roll < 1 - writes - 0.15:  # 80 % with the default 5 % writes
             read_page(anonymous, results, slugs["public"], "anonymous", rng)
-        elif roll < 0.95:
+        elif roll < 1 - writes:
             read_page(member, results, slugs["public"] + slugs["members"], "signed-in", rng)
         else:
             write_entry(organiser, results, slugs["public"], rng)
 
 
+def run_mix(sessions: list, slugs: dict, results: Results, seconds: float, seed: int,
+            writes: float) -> None:
+    """Every client in its own thread for `seconds`."""
+    stop = time.monotonic() + seconds
+    threads = [threading.Thread(target=run_client, args=(n, clients, slugs, results, stop,
+                                                         seed, writes))
+               for n, clients in enumerate(sessions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 # --- report and proof ---------------------------------------------------------------------
+
+def server_cpu_seconds(master: int) -> float:
+    """CPU seconds used so far by gunicorn's workers (Linux /proc; 0 elsewhere)."""
+    total = 0.0
+    try:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+        for pid in [master, *map(int, children)]:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError):
+        return 0.0
+    return total
+
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
@@ -357,7 +383,8 @@ def report(results: Results, seconds: float) -> None:
         print(f"  {kind:<11} {len(values):>6}  p50 {percentile(values, .5):>5.0f}  "
               f"p95 {percentile(values, .95):>5.0f}  p99 {percentile(values, .99):>5.0f}")
     print(f"statuses: {dict(sorted(results.statuses.items()))}")
-    print(f"successful edits: {len(results.writes)}, stale (409, retried): {results.conflicts}")
+    print(f"successful edits: {len(results.writes)}, stale (409, reloaded and retried): "
+          f"{results.conflicts}")
     print(f"errors: {len(results.errors)}" + (f" {Counter(results.errors).most_common(5)}"
                                               if results.errors else ""))
 
@@ -400,31 +427,45 @@ def main() -> int:
     parser.add_argument("--generated", type=int, default=150,
                         help="generated entries besides the demo ones")
     parser.add_argument("--seed", type=int, default=10)
+    parser.add_argument("--writes", type=float, default=0.05, help="share of writes")
+    parser.add_argument("--warmup", type=float, default=5,
+                        help="seconds of the same mix before the clock starts")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--sync", choices=("thread", "off"), default="thread",
+                        help="SEARCH_SYNC of the web workers; off: one `search worker`")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="kff-load-"))
-    process = None
+    process = worker = None
     try:
         print(f"installation in {folder} …", flush=True)
         env, slugs = build_installation(folder, args.generated, args.clients)
         env["LOAD_LOG"] = str(folder / "gunicorn.log")
+        env["SEARCH_SYNC"] = args.sync
+        if args.sync == "off":
+            worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "search",
+                                       "worker", "--interval", "0.2"], cwd=ROOT, env=env,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         port = free_port()
         process = start_gunicorn(env, args.workers, port)
         print(f"gunicorn, {args.workers} workers, 127.0.0.1:{port}; "
               f"{sum(map(len, slugs.values()))} entries; "
               f"{args.clients} clients for {args.seconds:.0f} s", flush=True)
         sessions = [signed_in_clients(port, n) for n in range(args.clients)]
+        warmup = Results()  # its edits are proven too, its timings are not reported
+        run_mix(sessions, slugs, warmup, args.warmup, args.seed + 1000, args.writes)
         results = Results()
+        cpu_before = server_cpu_seconds(process.pid)
         started = time.monotonic()
-        stop = started + args.seconds
-        threads = [threading.Thread(target=run_client, args=(n, sessions[n], slugs, results,
-                                                             stop, args.seed))
-                   for n in range(args.clients)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        report(results, time.monotonic() - started)
+        run_mix(sessions, slugs, results, args.seconds, args.seed, args.writes)
+        elapsed = time.monotonic() - started
+        report(results, elapsed)
+        cpu = server_cpu_seconds(process.pid) - cpu_before
+        served = sum(map(len, results.latencies.values()))
+        if cpu and served:
+            print(f"server CPU: {cpu:.1f} s for {served} requests = {cpu / served * 1000:.1f} ms "
+                  f"per request; {cpu / elapsed:.2f} of {os.cpu_count()} cores were ours "
+                  f"(load average now {os.getloadavg()[0]:.1f})")
+        results.writes += warmup.writes
         failures = prove(env, port, results)
         for failure in failures:
             print(f"FAILED: {failure}")
@@ -432,9 +473,10 @@ def main() -> int:
             print("OK: no errors, no lost write, index and database agree.")
         return 1 if failures or results.errors else 0
     finally:
-        if process is not None:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=30)
+        for child in (process, worker):
+            if child is not None:
+                child.send_signal(signal.SIGTERM)
+                child.wait(timeout=30)
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
 
