@@ -1,4 +1,4 @@
-"""The checklist of ../shared/SECURITY.md, item by item (1–25).
+"""The security checklist of the project (SECURITY.md beside the checkout), item by item (1–25).
 
 Each test is named after its item and fails if that protection is removed. Items with
 deeper tests elsewhere name them in the docstring; the test here is an independent probe,
