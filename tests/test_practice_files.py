@@ -219,6 +219,8 @@ BROKEN = [
     ("year not a number", "started: 2018", "started: letztes Jahr", "started"),
     ("costs not a number", "costs_eur: 120000", "costs_eur: teuer", "costs_eur"),
     ("bad email", "klimaschutz@example.org", "keine-adresse", "contact.email"),
+    ("contact role too long", "role: Klimaschutzmanagerin", "role: " + "x" * 201,
+     "contact.role"),
     ("bad workshop slug", "[2019-11-07-modul-2]", "[modul-zwei]", "workshops"),
     ("javascript link", "[https://example.org/bericht.pdf]", "['javascript:alert(1)']", "links"),
     ("bad visibility", "visibility: members", "visibility: geheim", "visibility"),

@@ -220,6 +220,7 @@ def test_item_11_xss_in_every_field_of_a_web_written_entry_is_inert(app, represe
         "links") else value for name, value in ENTRY.items()}
     fields["section_vorgehen"] += f"\n\n{XSS_LINK}\n\n<a href='javascript:alert(4)'>a</a>"
     fields["note"] = XSS
+    fields["contact_phone"] = "09241 <script>alert(5)</script>"  # the column holds 60
     response = client.post("/praxis/neu", data={**fields, "csrf_token": csrf_token_from(
         client, "/praxis/neu")})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]

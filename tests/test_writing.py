@@ -91,6 +91,18 @@ def test_invalid_save_answers_422_and_keeps_everything_typed(client, login, repr
     assert db.session.scalar(select(Practice)) is None
 
 
+def test_contact_longer_than_its_column_is_a_message_not_a_500(client, login, representative):
+    """PostgreSQL enforces the column lengths: the rules refuse what would not fit."""
+    login(representative)
+    long_phone = "09241 " + "1" * 70
+    response = post_entry(client, contact_phone=long_phone, contact_role="R" * 201)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert long_phone in html and "höchstens 60 Zeichen" in html
+    assert "höchstens 200 Zeichen" in html
+    assert db.session.scalar(select(Practice)) is None
+
+
 def test_mass_assigned_fields_are_ignored(client, login, representative, create_user):
     login(representative)
     post_entry(client, publication="published", municipality="andere-kommune",

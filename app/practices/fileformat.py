@@ -19,7 +19,7 @@ import yaml
 from app.practices.rules import (
     CHOICES,
     CONTACT_FIELDS,
-    CONTACT_MAX_LENGTH,
+    CONTACT_LIMITS,
     EMAIL_RE,
     MAX_BODY_BYTES,
     MAX_MODULES,
@@ -274,7 +274,9 @@ def _contact(check: _Checker) -> dict[str, str]:
         if key not in CONTACT_FIELDS:
             check.fail(f"contact.{key}", "unbekanntes Feld; erlaubt: " + ", ".join(CONTACT_FIELDS))
         elif item is not None and str(item).strip():
-            contact[key] = " ".join(str(item).split())[:CONTACT_MAX_LENGTH]
+            contact[key] = " ".join(str(item).split())
+            if len(contact[key]) > CONTACT_LIMITS[key]:
+                check.fail(f"contact.{key}", f"höchstens {CONTACT_LIMITS[key]} Zeichen")
     if "email" in contact and not EMAIL_RE.match(contact["email"]):
         check.fail("contact.email", "keine gültige E-Mail-Adresse")
     return contact

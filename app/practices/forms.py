@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
+from app.practices import rules
 from app.practices.models import Practice
 
 # The body template of SPEC §2: (form key, heading, hint, placeholder example).
@@ -128,8 +129,7 @@ class EntryInput:
 
     def meta(self, municipality_name: str) -> dict:
         """The typed values as the front matter of a practice file."""
-        contact = {key: getattr(self, f"contact_{key}") for key in ("name", "role", "email",
-                                                                     "phone")}
+        contact = {key: getattr(self, f"contact_{key}") for key in rules.CONTACT_FIELDS}
         return {
             "title": self.title, "municipality": municipality_name, "summary": self.summary,
             "levers": self.levers, "topics": self.topics, "modules": self.modules,

@@ -26,8 +26,8 @@ TEXT_LIMITS = {  # field -> maximum characters (after folding white space)
     "district": 120,
     "funding": 1000,
 }
-CONTACT_FIELDS = ("name", "role", "email", "phone")
-CONTACT_MAX_LENGTH = 254
+CONTACT_LIMITS = {"name": 200, "role": 200, "email": 254, "phone": 60}  # field -> characters
+CONTACT_FIELDS = tuple(CONTACT_LIMITS)
 NUMBER_RANGES = {  # field -> (lowest, highest)
     "population": (0, 10_000_000),
     "started": (1900, 2100),
