@@ -1,20 +1,23 @@
 """Search speed at scale, next to an SQLite FTS5 baseline on the same data.
 
-    .venv/bin/python benchmarks/search_benchmark.py            # 20,000 entries
-    .venv/bin/python benchmarks/search_benchmark.py -n 100000  # the large run
-    .venv/bin/python benchmarks/search_benchmark.py -n 2000    # a quick check
+    .venv/bin/python benchmarks/search_benchmark.py            # 5,000 and 20,000 entries
+    .venv/bin/python benchmarks/search_benchmark.py --large    # and 100,000
+    .venv/bin/python benchmarks/search_benchmark.py -n 2000    # one size, a quick check
 
-Generates N realistic German practice files (fixed seed), imports them through the real
-import service into a temporary database, builds the index from the outbox and again with
-`search reindex`, and prints indexing throughput, index size and query latency (p50/p95)
-through GET /api/v1/practices for single words, several words, filtered and faceted
-queries. The baseline answers the same queries on the same data with SQLite FTS5
-(unicode61 tokenizer without diacritics, bm25 ranking, snippet(), facet counts by SQL).
+For each size it generates N realistic German practice files (fixed seed), imports them
+through the real import service into a temporary database, builds the index from the
+outbox and again with `search reindex`, and prints import and indexing throughput, index
+size, the resident memory of one fresh web process after warm-up, and query latency
+(p50/p95) through GET /api/v1/practices for single words, several words, filtered and
+faceted queries. The baseline answers the same queries on the same data with SQLite FTS5
+(unicode61 tokenizer without diacritics, bm25 ranking, snippet(), facet counts by SQL),
+whose build over the same rows is timed next to `search reindex`. A scale table closes.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import random
 import sqlite3
 import statistics
@@ -24,6 +27,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from search_quality import make_app  # noqa: E402 - after the sys.path entry above
 
@@ -223,27 +227,53 @@ def folder_size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("-n", "--entries", type=int, default=20_000)
-    parser.add_argument("--repeat", type=int, default=5, help="runs of each query")
-    parser.add_argument("--workdir", type=Path, help="keep data here; reuse an earlier import")
-    args = parser.parse_args()
+WORKER_RSS = """
+import json, logging, sys
+from app import create_app
+logging.getLogger("app.requests").setLevel(logging.WARNING)
+app = create_app({"SECRET_KEY": "benchmark", "SEARCH_SYNC": "off",
+                  "SQLALCHEMY_DATABASE_URI": sys.argv[1], "SEARCH_INDEX_DIR": sys.argv[2]})
+client = app.test_client()
+for params in json.loads(sys.argv[3]):
+    client.get("/api/v1/practices", query_string=params)
+    client.get("/suche", query_string=params)
+client.get("/")
+print(next(int(line.split()[1]) for line in open("/proc/self/status")
+           if line.startswith("VmRSS:")))
+"""
+
+
+def worker_memory_mb(folder: Path, queries: list[dict]) -> float:
+    """Resident memory of a fresh process serving the app after warm-up (one web worker)."""
+    import json
+    import subprocess
+
+    result = subprocess.run(
+        [sys.executable, "-c", WORKER_RSS, f"sqlite:///{folder / 'db.sqlite3'}",
+         str(folder / "search_index"), json.dumps(queries)],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
+    return int(result.stdout.split()[-1]) / 1024
+
+
+def run_size(entries: int, repeat: int, workdir: Path | None) -> dict:
+    """Import, index and query `entries` generated practices; print and return the figures."""
     from app import create_app, search
     from app.practices.services import collect_practice_files, import_practices
     from app.search.sync import reindex
 
+    row: dict = {"entries": entries}
     with tempfile.TemporaryDirectory() as tmp:
-        folder = args.workdir or Path(tmp)
+        folder = workdir or Path(tmp)
         reuse = (folder / "db.sqlite3").exists()
         if not reuse:
             started = time.perf_counter()
-            generate(folder / "files", args.entries)
-            print(f"entries: {args.entries} (generated in {time.perf_counter() - started:.1f} s)")
+            generate(folder / "files", entries)
+            print(f"entries: {entries} (generated in {time.perf_counter() - started:.1f} s)")
         app = make_app(folder, {"SEARCH_SYNC": "off"}) if not reuse else create_app({
             "TESTING": True, "SECRET_KEY": "benchmark", "SEARCH_SYNC": "off",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'db.sqlite3'}",
             "SEARCH_INDEX_DIR": str(folder / "search_index")})
+        logging.getLogger("app.requests").setLevel(logging.WARNING)  # a line per request
         with app.app_context():
             imported = drained = float("nan")
             if not reuse:
@@ -262,10 +292,17 @@ def main() -> int:
                 started = time.perf_counter()
                 reindex(store, session)
                 rebuilt = time.perf_counter() - started
-            print(f"database import: {imported:.1f} s")
-            print(f"index from outbox: {drained:.1f} s ({args.entries / drained:.0f} entries/s)")
-            print(f"search reindex: {rebuilt:.1f} s ({args.entries / rebuilt:.0f} entries/s)")
-            print(f"index size: {folder_size(store.folder()) / 1e6:.1f} MB "
+            started = time.perf_counter()
+            fts = Fts5Baseline(folder / "db.sqlite3")
+            fts_built = time.perf_counter() - started
+            row.update(imported=imported, reindex=rebuilt, fts_build=fts_built,
+                       index_mb=folder_size(store.folder()) / 1e6)
+            print(f"database import: {imported:.1f} s ({entries / imported:.0f} files/s)")
+            print(f"index from outbox: {drained:.1f} s ({entries / drained:.0f} entries/s)")
+            print(f"search reindex: {rebuilt:.1f} s ({entries / rebuilt:.0f} entries/s); "
+                  f"FTS5 build of the same rows: {fts_built:.1f} s "
+                  f"(ratio {rebuilt / fts_built:.1f}x)")
+            print(f"index size: {row['index_mb']:.1f} MB "
                   f"(database {(folder / 'db.sqlite3').stat().st_size / 1e6:.1f} MB)")
             started = time.perf_counter()
             store.invalidate()
@@ -277,21 +314,52 @@ def main() -> int:
             print(f"opening the searcher (cold process, with per-document columns): "
                   f"{(time.perf_counter() - started) * 1000:.0f} ms")
             client = app.test_client()
-            fts = Fts5Baseline(folder / "db.sqlite3")
             rng = random.Random(3)
+            every_query: list[dict] = []
             print(f"\n{'query kind':<18}{'whoosh p50':>11}{'p95':>8}{'fts5 p50':>10}{'p95':>8}"
                   f"{'ratio p50':>11}{'ratio p95':>10}")
             for kind, queries in query_sets(rng).items():
+                every_query += queries
                 for params in queries:  # warm up caches as a running server would
                     client.get("/api/v1/practices", query_string=params)
                 ours, theirs = [], []
                 for params in queries:
                     ours += timed(lambda p=params: client.get("/api/v1/practices",
-                                                              query_string=p), args.repeat)
-                    theirs += timed(lambda p=params: fts.search(p), args.repeat)
+                                                              query_string=p), repeat)
+                    theirs += timed(lambda p=params: fts.search(p), repeat)
                 (o50, o95), (t50, t95) = percentiles(ours), percentiles(theirs)
+                row[kind] = (o50, o95, t50, t95)
                 print(f"{kind:<18}{o50:>9.1f}ms{o95:>6.1f}ms{t50:>8.1f}ms{t95:>6.1f}ms"
                       f"{o50 / t50:>10.1f}x{o95 / t95:>9.1f}x")
+        row["worker_mb"] = worker_memory_mb(folder, every_query)
+        print(f"one web worker after warm-up: {row['worker_mb']:.0f} MB resident\n")
+    return row
+
+
+def print_scale_table(rows: list[dict]) -> None:
+    """One line per size: the figures the README quotes."""
+    kinds = list(query_sets(random.Random(3)))
+    print(f"{'entries':>8}{'import':>9}{'files/s':>9}{'reindex':>9}{'fts5':>7}{'index':>8}"
+          f"{'worker':>8}  " + "  ".join(f"{k} p50/p95 (fts5)" for k in kinds))
+    for row in rows:
+        cells = "  ".join(f"{row[k][0]:.0f}/{row[k][1]:.0f} ({row[k][2]:.0f}/{row[k][3]:.0f}) ms"
+                          for k in kinds)
+        print(f"{row['entries']:>8}{row['imported']:>8.0f}s{row['entries'] / row['imported']:>9.0f}"
+              f"{row['reindex']:>8.0f}s{row['fts_build']:>6.0f}s{row['index_mb']:>6.0f}MB"
+              f"{row['worker_mb']:>6.0f}MB  {cells}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("-n", "--entries", type=int, help="one size only")
+    parser.add_argument("--large", action="store_true", help="add the 100,000 row")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each query")
+    parser.add_argument("--workdir", type=Path, help="keep data here; reuse an earlier import "
+                                                     "(with -n)")
+    args = parser.parse_args()
+    sizes = [args.entries] if args.entries else [5_000, 20_000] + ([100_000] * args.large)
+    rows = [run_size(n, args.repeat, args.workdir if args.entries else None) for n in sizes]
+    print_scale_table(rows)
     return 0
 
 
