@@ -15,10 +15,10 @@ from collections import OrderedDict
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3LeafMatcher
 
 from app.search.documents import cost_band
 from app.search.index import TEXT_FIELDS, View
+from app.search.whoosh_internals import term_postings
 
 K1 = 1.2
 B = {"title": 0.4, "summary": 0.6, "body": 0.75, "lessons": 0.75, "meta": 0.3}
@@ -131,7 +131,7 @@ class Engine:
             if cached is not None:
                 self.terms.move_to_end(key)
                 return cached
-        ids, freqs = self._read(field, text)
+        ids, freqs = term_postings(self.searcher, field, text)
         keep = self.columns.live[ids] if len(ids) else np.zeros(0, dtype=bool)
         ids, freqs = ids[keep], freqs[keep]
         if len(ids):
@@ -146,29 +146,6 @@ class Engine:
             if len(self.terms) > TERM_CACHE:
                 self.terms.popitem(last=False)
         return ids, weights
-
-    def _read(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-        ids: list[int] = []
-        freqs: list[float] = []
-        for reader, offset in self.searcher.reader().leaf_readers():
-            if (field, text) not in reader:
-                continue
-            matcher = reader.postings(field, text)
-            while not isinstance(matcher, W3LeafMatcher) and hasattr(matcher, "child"):
-                matcher = matcher.child  # deletions are masked by the live column instead
-            if isinstance(matcher, W3LeafMatcher):
-                while matcher.is_active():
-                    matcher._read_ids()
-                    matcher._read_weights()
-                    ids.extend(i + offset for i in matcher._ids)
-                    freqs.extend(matcher._weights)
-                    matcher._next_block()
-            else:
-                while matcher.is_active():
-                    ids.append(matcher.id() + offset)
-                    freqs.append(matcher.weight())
-                    matcher.next()
-        return np.array(ids, dtype=np.int64), np.array(freqs, dtype=np.float32)
 
     # evaluation
 

@@ -26,11 +26,9 @@ from pathlib import Path
 
 import numpy as np
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.searching import Searcher
-from whoosh.util.numeric import byte_to_length
 
 from app.search.analysis import (
     Lexicon,
@@ -40,6 +38,7 @@ from app.search.analysis import (
     set_lexicon,
 )
 from app.search.documents import DocMeta, meta_from_stored
+from app.search.whoosh_internals import field_lengths
 
 CURRENT = "CURRENT"
 STATE_FILE = "state.json"
@@ -338,26 +337,11 @@ class IndexStore:
                              for name, parts in lengths.items()})
 
 
-_LENGTH_TABLE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
-
-
 def _segment_data(reader) -> tuple[list[DocMeta | None], dict[str, np.ndarray]]:
     """Per-document data and field lengths of one segment (segments never change)."""
     count = reader.doc_count_all()
     metas = [meta_from_stored(reader.stored_fields(n)) for n in range(count)]
-    lengths = {}
-    for name in TEXT_FIELDS:
-        column = None
-        perdoc = getattr(reader, "_perdoc", None)
-        if perdoc is not None and hasattr(perdoc, "_cached_reader"):
-            column = perdoc._cached_reader(_lenfield(name), LENGTHS_COLUMN)
-        if column is not None:
-            codes = np.fromiter((column[n] for n in range(count)), dtype=np.uint8, count=count)
-            lengths[name] = _LENGTH_TABLE[codes]
-        else:
-            lengths[name] = np.array([reader.doc_field_length(n, name, 0) or 0
-                                      for n in range(count)], dtype=np.float32)
-    return metas, lengths
+    return metas, {name: field_lengths(reader, name) for name in TEXT_FIELDS}
 
 
 _stores: dict[str, IndexStore] = {}
