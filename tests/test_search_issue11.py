@@ -296,3 +296,27 @@ def test_paging_past_the_end(towns, client):
     assert response.status_code == 400 and "Seite 5" in response.get_json()["error"]
     assert api(client, q="Wasser", page=1).status_code == 200
     assert api(client, q="gibtesnichtxyz", page=1).status_code == 200
+
+
+def test_like_mine_with_a_query_puts_a_similar_towns_relevant_entry_first(demo_content, client):
+    """Markt Steinachried (the size class of Markt Quellenstein) asks about energy:
+    Quellenstein's PV entry, one of the query's relevant entries, leads; incidental
+    mentions from similar towns do not jump ahead of the relevant ones."""
+    plain = api(client, q="Energie").get_json()["results"]
+    liked = api(client, q="Energie", like="markt-steinachried").get_json()["results"]
+    relevant = [hit["slug"] for hit in plain if hit["score"] >= plain[0]["score"] * 0.25]
+    assert liked[0]["similarity"] >= 1 and liked[0]["slug"] in relevant
+    assert liked[0]["slug"] != plain[0]["slug"]
+    assert {hit["slug"] for hit in liked[:len(relevant)]} == set(relevant)
+    page = client.get("/suche", query_string={"q": "Energie", "like": "markt-steinachried"})
+    assert "unter den passendsten Treffern ähnliche Kommunen" in page.get_data(as_text=True)
+
+
+def test_the_sort_choice_of_an_empty_search_is_not_carried_into_a_typed_one(demo_content,
+                                                                             client):
+    page = client.get("/suche").get_data(as_text=True)
+    assert '<option value="" selected>' in page  # not "Neueste zuerst"
+    assert '<option value="newest" selected>' not in page
+    typed = api(client, q="Energie", sort="").get_json()["results"]  # the form sends sort=
+    assert [hit["slug"] for hit in typed] == [
+        hit["slug"] for hit in api(client, q="Energie", sort="relevance").get_json()["results"]]

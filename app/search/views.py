@@ -31,7 +31,9 @@ PARAMS = {"q", "sort", "page", "per_page", "population_min", "population_max", "
           "like_population", "like_district", "exact", *FACET_FIELDS}
 COST_LABELS = {slug: label for slug, label, *_ in COST_BANDS}
 SHOWN_QUERY_CHARS = 1000
-SORTS = (("relevance", "Relevanz"), ("newest", "Neueste zuerst"), ("title", "Titel (A–Z)"),
+# "" is the default: relevance with search words, newest without. Showing "newest" selected
+# for an empty query would carry it into the next search once words are typed.
+SORTS = (("", "Relevanz (Standard)"), ("newest", "Neueste zuerst"), ("title", "Titel (A–Z)"),
          ("cost", "Kosten (günstigste zuerst)"))
 
 
