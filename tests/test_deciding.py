@@ -395,3 +395,14 @@ def test_draft_names_experience_reports(client, demo_content):
     else:
         assert "noch keine Erfahrungsberichte" in text
     assert "Stolpersteine und Tipps aus Markt Quellenstein" in text
+
+
+def test_council_draft_shows_the_results_once(client, demo_content):
+    """The first block of "Ergebnisse und Wirkung" stands under Sachverhalt; the climate
+    section refers to it instead of repeating it (a new-user trial found the table twice)."""
+    document = draft(client.get(f"/praxis/{BIG}/beschlussvorlage.docx?fuer={MAYORS_TOWN}"))
+    tables = [tuple(cell.text for row in table.rows for cell in row.cells)
+              for table in document.tables]
+    assert len(tables) == len(set(tables))
+    assert "Ergebnisse und Wirkung in Stadt Rosenach am Lech: siehe Sachverhalt" in all_text(
+        document)

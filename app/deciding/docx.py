@@ -302,10 +302,14 @@ def _climate(w: _Writer, ctx: DraftContext) -> None:
     if practice.sdgs:
         w.bullet(("bold", "Nachhaltigkeitsziele (SDGs): "), ", ".join(
             f"SDG {n} {SDG_NAMES.get(n, '')}".strip() for n in practice.sdgs))
+    # The first block of the results already stands under "Sachverhalt": only the rest here.
     results = sections.section(practice.body or "", sections.RESULTS)
     if results:
-        w.paragraph(f"Ergebnisse und Wirkung in {practice.municipality.name}:")
-        w.markdown(results)
+        rest = sections.after_first_block(results)
+        w.paragraph(f"Ergebnisse und Wirkung in {practice.municipality.name}: siehe "
+                    f"Sachverhalt{', außerdem:' if rest else '.'}")
+        if rest:
+            w.markdown(rest)
 
 
 def _experience(w: _Writer, ctx: DraftContext) -> None:

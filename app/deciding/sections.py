@@ -51,6 +51,12 @@ def first_block(text: str) -> str:
     return re.split(r"\n[ \t]*\n", text.strip(), maxsplit=1)[0] if text.strip() else ""
 
 
+def after_first_block(text: str) -> str:
+    """Everything after the first block (see `first_block`), or ''."""
+    parts = re.split(r"\n[ \t]*\n", text.strip(), maxsplit=1) if text.strip() else []
+    return parts[1].strip() if len(parts) > 1 else ""
+
+
 def first_block_html(body: str, title: str) -> Markup:
     """The first block of a section as safe HTML, or empty."""
     block = first_block(section(body, title))
