@@ -92,15 +92,48 @@ def _stemmer() -> Stemmer.Stemmer:
     return stemmer
 
 
+def _fold_plural(result: str) -> str:
+    """Plural classes Snowball leaves apart, folded on its stem (measured against the
+    Wiktionary noun lexicon ``german-nouns`` in tests/test_plurals_lexicon.py: 95.2 % of
+    nominative plurals meet their singular, 90.8 % without these rules).
+
+    The rules rewrite the stem, never the word, so forms that already met still meet; at
+    most one applies, and only above a minimum length:
+
+    - a final "s" after a, o or y (Autos → auto, Kameras, Hobbys; Erlös and Erlöse alike);
+    - -inn → -in (Ärztinnen → arztin; not Sinn or Zinn, which is no Zins);
+    - Latin and Greek nouns whose plural Snowball stems without the ending: -ium/-eum/-trum
+      (Gymnasien, Museen, Zentren), -ma (Themen, Firmen), -ismus (Mechanismen), -sis/-xis
+      (Basen, Praxen).
+
+    Against the lexicon they newly merge 40 pairs of different nouns (Kalium/Kali,
+    Taxe/Taxis, ...) while 3,620 plurals newly meet their singular.
+    """
+    if len(result) < 5:
+        return result
+    if result.endswith(("xis", "ismus")) or (result.endswith("sis") and result[-4] != "s"):
+        return result[:-2]
+    if result[-1] == "s" and result[-2] in "aoy":
+        return result[:-1]
+    if result.endswith(("ium", "eum", "trum")) and len(result) >= 6:
+        return result[:-2]
+    if result.endswith("ma"):
+        return result[:-1]
+    if result.endswith("inn") and len(result) >= 7:
+        return result[:-1]
+    return result
+
+
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """Snowball German stem of a normalised word; a final "ss" becomes "s" (Busse → Bus)."""
+    """Snowball German stem of a normalised word; a final "ss" becomes "s" (Busse → Bus),
+    and a few plural classes meet their singular (see ``_fold_plural``)."""
     if not word.isalpha():
         return word
     result = _stemmer().stemWord(word)
     if result.endswith("ss"):
         result = result[:-1]
-    return result or word
+    return _fold_plural(result) if result else word
 
 
 @dataclass
