@@ -12,6 +12,9 @@ $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
+	# The noun lexicon the plural tests measure against (Wiktionary, CC BY-SA 4.0): its CSV
+	# only; its parser's dependencies would pin lxml below 5 for python-docx too.
+	$(BIN)/pip install --quiet --no-deps "german-nouns>=1.2.5,<2"
 	touch $(BIN)/activate
 
 install: $(BIN)/activate
