@@ -30,7 +30,7 @@ from app.search.service import (
     search_practices,
     similar_practices,
 )
-from app.search.sync import drain, drain_in_background, has_pending
+from app.search.sync import check_not_behind, drain, drain_in_background, has_pending
 from app.search.synonym_store import (
     SynonymError,
     add_synonym_group,
@@ -82,6 +82,7 @@ def index_lag() -> tuple[int, float]:
     store = store_for_app(current_app)
     store.open_index().doc_count()  # reads the table of contents: fails if it is unreadable
     state = store.read_state()
+    check_not_behind(store, db.session, state)  # rows it needs were pruned: needs a reindex
     count, oldest = db.session.execute(select(func.count(), func.min(SearchChange.created_at))
                                        .where(SearchChange.seq > state.seq)).one()
     return count, (utcnow() - oldest).total_seconds() if oldest else 0.0

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.extensions import db
 from app.progress import Progress
 from app.search import store_for_app
-from app.search.sync import check, drain, reindex, repair
+from app.search.sync import IndexBehindOutbox, check, drain, reindex, repair
 
 search_cli = AppGroup("search", help="Suchindex neu aufbauen, prüfen und aktuell halten.")
 
@@ -32,11 +32,20 @@ def reindex_command() -> None:
 @click.option("--interval", default=0.5, show_default=True, help="Sekunden zwischen Prüfungen")
 @click.option("--once", is_flag=True, help="Nur einmal abarbeiten und beenden")
 def worker_command(interval: float, once: bool) -> None:
-    """Apply the search outbox continuously (for deployments with several processes)."""
+    """Apply the search outbox continuously (for deployments with several processes).
+
+    An index that lost rows it needed to pruning (a new folder, or one not updated for
+    CONSUMER_TTL) is rebuilt here; web processes only log it and /healthz fails.
+    """
     store = store_for_app(current_app)
     while True:
         with Session(db.engine) as session:
-            applied = drain(store, session)
+            try:
+                applied = drain(store, session)
+            except IndexBehindOutbox as error:  # rows it needs were pruned: rebuild it
+                click.echo(f"Suchindex wird neu aufgebaut: {error}")
+                click.echo(f"{reindex(store, session)} Lösungsansätze indiziert.")
+                applied = 0
         if applied:
             click.echo(f"{applied} Änderungen in den Suchindex übernommen.")
         if once:

@@ -12,9 +12,9 @@ from app.timeutil import utcnow
 class SearchChange(db.Model):
     """One change to a practice, written in the same transaction as the change itself.
 
-    Rows are never deleted when applied: each index remembers the last sequence number it
-    applied, so several indexes can follow the same log. Applying a row re-reads the
-    practice's current state, which makes replaying idempotent.
+    Each index remembers the last sequence number it applied, so several indexes can follow
+    the same log; rows every index has applied are pruned (see SearchConsumer). Applying a
+    row re-reads the practice's current state, which makes replaying idempotent.
     """
 
     __tablename__ = "search_change"
@@ -22,6 +22,24 @@ class SearchChange(db.Model):
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     practice_slug: Mapped[str] = mapped_column(String(80), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SearchConsumer(db.Model):
+    """One index folder following the outbox, and how far it has applied it.
+
+    ``seq`` is the consumer's watermark: every outbox row up to it that the index needs is
+    applied (rows of sequence numbers still open for it lie above). A drain updates its row
+    at most once a minute, a reindex registers its new folder before reading the database
+    and removes the folder it replaced. Rows at or below the lowest watermark of the
+    consumers seen within ``CONSUMER_TTL`` are deleted once they are ``PRUNE_AGE`` old; the
+    row named ``(pruned)`` holds how far (app/search/sync.py, ``prune_outbox``).
+    """
+
+    __tablename__ = "search_consumer"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    seq: Mapped[int]
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class SynonymGroup(db.Model):

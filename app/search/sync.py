@@ -5,18 +5,27 @@ holds the index's writer lock applies the rows after the index's remembered sequ
 number: it re-reads each named practice and replaces (or removes) its document, commits
 the index, fsyncs the new files and only then advances the sequence. A crash in between
 replays the rows, which is harmless because applying is idempotent.
+
+Sequence numbers skipped by a batch (PostgreSQL draws them at insert time, but transactions
+commit in any order) are remembered as holes and read again until they are settled, see
+``settled_seq``. The log stays small: each index folder is a consumer with a watermark in
+``search_consumer``, and rows below the lowest watermark of the recently seen consumers are
+deleted, see ``prune_outbox``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import logging
 import os
+import socket
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 from whoosh.index import LockError
 
@@ -37,13 +46,18 @@ from app.search.documents import (
     vocabulary_words,
 )
 from app.search.index import TEXT_FIELDS, IndexStore, SyncState, Vocabulary
-from app.search.models import SearchChange
+from app.search.models import SearchChange, SearchConsumer
+from app.search.outbox import OUTBOX_LOCK, add_change
+from app.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
 BATCH = 2000
-HOLE_TIMEOUT = 600.0  # seconds a skipped sequence number is waited for (PostgreSQL gaps)
 LOCK_TIMEOUT = 30.0
+CONSUMER_INTERVAL = 60.0  # seconds between updates of an index folder's consumer row
+CONSUMER_TTL = timedelta(days=7)  # a consumer not seen for so long holds no rows back
+PRUNE_AGE = timedelta(hours=1)  # younger rows stay (grace for a folder not registered yet)
+PRUNED = "(pruned)"  # the search_consumer row whose seq is the highest pruned sequence number
 REINDEX_MEMORY_MB = 1024  # posting pool of a rebuild; larger pools avoid sorting on disk
 
 
@@ -62,14 +76,192 @@ def has_pending(store: IndexStore, session: Session) -> bool:
     return session.execute(pending_query(state).limit(1)).first() is not None
 
 
-def advance(state: SyncState, seqs: list[int]) -> SyncState:
-    """The state after applying these sequence numbers; gaps below become holes."""
+def advance(state: SyncState, seqs: list[int], settled: int | None = None) -> SyncState:
+    """The state after applying these sequence numbers; gaps below become holes.
+
+    Holes up to ``settled`` are dropped: no row can appear there any more, and the batch
+    that was read after settling contained every row there that exists.
+    """
     now = time.time()
     applied = set(seqs)
     top = max([state.seq, *seqs])
-    holes = {s: t for s, t in state.holes.items() if s not in applied and now - t < HOLE_TIMEOUT}
+    holes = {s: t for s, t in state.holes.items() if s not in applied}
     holes.update({s: now for s in range(state.seq + 1, top) if s not in applied})
+    if settled is not None:
+        holes = {s: t for s, t in holes.items() if s > settled}
     return SyncState(seq=top, holes=holes)
+
+
+def settled_seq(session: Session, wait: bool = False) -> int | None:
+    """A sequence number below which no outbox row can still appear (None: not known now).
+
+    PostgreSQL draws sequence numbers at insert time, but transactions commit in any order:
+    a drain that has read up to N may later see a committed row below N. Of the sound ways
+    to know when that can no longer happen, the simplest is a lock: writers hold the outbox
+    advisory lock shared from before drawing their number until their transaction ends
+    (app/search/outbox.py), so whoever gets it exclusively sees no writer in flight, and
+    every number up to the largest committed one is final (committed, or never). Nobody
+    queues for it exclusively, so a writer waits at most for one short query: a drain tries
+    once and, finding writers busy, keeps its holes for the next one; a reindex (whose
+    starting number must be settled) tries until the writers in flight are done. The
+    alternatives need what is not there: the lowest number held by running transactions is
+    invisible to other sessions, and re-reading a window below the watermark needs a window
+    no transaction may outlast (the old ten-minute timeout for holes).
+    SQLite has one writer at a time, so numbers commit in order: the largest is settled.
+    """
+    top = select(func.coalesce(func.max(SearchChange.seq), 0))
+    if session.get_bind().dialect.name != "postgresql":
+        return session.scalar(top)
+    deadline = time.monotonic() + LOCK_TIMEOUT
+    while True:
+        session.rollback()  # a fresh transaction each time: the lock ends with it
+        try:
+            if session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"),
+                              {"key": OUTBOX_LOCK}):
+                return session.scalar(top)
+        finally:
+            session.rollback()
+        if not wait:
+            return None
+        if time.monotonic() > deadline:
+            log.warning("waiting for writing transactions to finish")
+            deadline = float("inf")
+        time.sleep(0.02)
+
+
+class IndexBehindOutbox(RuntimeError):
+    """Rows this index still needs were pruned (it was not seen for CONSUMER_TTL)."""
+
+
+def consumer_name(store: IndexStore, generation: str) -> str:
+    """The search_consumer name of one index folder: host and path."""
+    path = str(store.root / generation)
+    host = socket.gethostname()[:100]
+    if len(host) + 1 + len(path) > 255:
+        path = f"{hashlib.sha256(path.encode()).hexdigest()[:16]}/{generation}"
+    return f"{host}:{path}"
+
+
+def watermark(state: SyncState) -> int:
+    """The highest sequence number up to which the index needs no outbox row any more."""
+    return min(state.holes) - 1 if state.holes else state.seq
+
+
+def _lock_horizon(session: Session) -> int:
+    """How far the outbox was pruned; its row stays locked until the transaction ends."""
+    horizon = session.scalar(select(SearchConsumer.seq).where(SearchConsumer.name == PRUNED)
+                             .with_for_update())
+    if horizon is None:  # created by the migration; only missing in hand-made schemas
+        session.execute(insert(SearchConsumer).values(name=PRUNED, seq=0, seen_at=utcnow()))
+        horizon = 0
+    return horizon
+
+
+def register_consumer(session: Session, name: str, seq: int | None = None) -> int:
+    """Record an index folder as a consumer at a watermark (default: as low as allowed).
+
+    Returns the pruning horizon: rows up to it are gone, and a folder whose watermark lies
+    below it is not recorded (it is behind; see IndexBehindOutbox). Registering and pruning
+    lock the same row, so a prune either sees this consumer or has finished before it looks.
+    """
+    try:
+        horizon = _lock_horizon(session)
+        if seq is None or seq >= horizon:
+            values = {"seq": horizon if seq is None else seq, "seen_at": utcnow()}
+            changed = session.execute(update(SearchConsumer).where(
+                SearchConsumer.name == name).values(**values)).rowcount
+            if not changed:
+                session.execute(insert(SearchConsumer).values(name=name, **values))
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return horizon
+
+
+def unregister_consumer(session: Session, name: str) -> None:
+    """Forget an index folder that no longer follows the outbox (replaced by a reindex)."""
+    session.execute(delete(SearchConsumer).where(SearchConsumer.name == name))
+    session.commit()
+
+
+def prune_outbox(session: Session) -> int:
+    """Delete the outbox rows every recently seen index has applied; return how many.
+
+    Safe with several index folders on one database: a row goes only when it lies at or
+    below the watermark of every consumer seen within CONSUMER_TTL (a reindex registers its
+    new folder before it reads the database, so the old folder's progress cannot prune rows
+    the new one needs). A folder not seen for so long is forgotten; should it come back, it
+    finds rows it needs below the recorded horizon and raises IndexBehindOutbox instead of
+    silently missing them (``search worker`` then rebuilds it). Rows younger than PRUNE_AGE
+    stay, so a folder that was up to date when it last ran (say, on another host during
+    an upgrade that brought this table) registers before anything it needs goes. The newest
+    row is always kept: SQLite would otherwise hand out its sequence number again.
+    """
+    try:
+        horizon = _lock_horizon(session)
+        session.execute(delete(SearchConsumer).where(
+            SearchConsumer.name != PRUNED, SearchConsumer.seen_at < utcnow() - CONSUMER_TTL))
+        floor = session.scalar(select(func.min(SearchConsumer.seq)).where(
+            SearchConsumer.name != PRUNED))
+        top = session.scalar(select(func.max(SearchChange.seq)))
+        old = session.scalar(select(func.max(SearchChange.seq)).where(
+            SearchChange.created_at <= utcnow() - PRUNE_AGE))
+        known = floor is not None and top is not None and old is not None
+        bound = min(floor, top - 1, old) if known else horizon
+        deleted = 0
+        if bound > horizon:
+            deleted = session.execute(delete(SearchChange).where(
+                SearchChange.seq <= bound)).rowcount
+            session.execute(update(SearchConsumer).where(SearchConsumer.name == PRUNED)
+                            .values(seq=bound, seen_at=utcnow()))
+        session.commit()
+        return deleted
+    except BaseException:
+        session.rollback()
+        raise
+
+
+_registered: dict[str, float] = {}  # consumer name → when this process last registered it
+
+
+def _keep_registered(store: IndexStore, session: Session, name: str, state: SyncState) -> None:
+    """Refresh this folder's consumer row (at most every CONSUMER_INTERVAL), then prune."""
+    key = consumer_name(store, name)
+    now = time.monotonic()
+    last = _registered.get(key)
+    if last is not None and now - last < CONSUMER_INTERVAL:
+        return
+    horizon = register_consumer(session, key, watermark(state))
+    if watermark(state) < horizon:
+        raise _behind(store, name, state, horizon)
+    _registered[key] = now
+    try:
+        pruned = prune_outbox(session)
+    except Exception:  # pruning is housekeeping: the next drain tries again
+        log.warning("pruning the search outbox failed", exc_info=True)
+        return
+    if pruned:
+        log.info("pruned %d search outbox rows every index has applied", pruned)
+
+
+def pruned_through(session: Session) -> int:
+    """The pruning horizon: outbox rows up to this sequence number are gone."""
+    return session.scalar(select(SearchConsumer.seq).where(SearchConsumer.name == PRUNED)) or 0
+
+
+def check_not_behind(store: IndexStore, session: Session, state: SyncState) -> None:
+    """Raise IndexBehindOutbox if rows the active index needs were pruned."""
+    horizon = pruned_through(session)
+    if watermark(state) < horizon:
+        raise _behind(store, store.current_name(), state, horizon)
+
+
+def _behind(store: IndexStore, name: str, state: SyncState, horizon: int) -> IndexBehindOutbox:
+    return IndexBehindOutbox(
+        f"search index {store.folder(name)} still needs outbox rows after sequence number "
+        f"{watermark(state)}, but rows up to {horizon} were pruned (a new index folder, or "
+        f"one not updated for {CONSUMER_TTL.days} days): run `flask search reindex`")
 
 
 def _live_docnums(reader, field: str, text: str) -> list[int]:
@@ -207,8 +399,13 @@ def _drain_locked(store: IndexStore, session: Session, blocking: bool) -> int:
     while True:
         name = store.current_name()
         state = store.read_state(name)
+        _keep_registered(store, session, name, state)
+        # before reading rows, so that they include every row up to it
+        settled = settled_seq(session) if state.holes else None
         rows = session.execute(pending_query(state)).all()
         if not rows:
+            if settled is not None and any(s <= settled for s in state.holes):
+                store.write_state(advance(state, [], settled), name)  # rolled back for good
             return total
         index = store.open_index(name)
         try:
@@ -219,7 +416,10 @@ def _drain_locked(store: IndexStore, session: Session, blocking: bool) -> int:
             return total
         try:
             state = store.read_state(name)  # another process may have moved on meanwhile
+            settled = settled_seq(session)
             rows = session.execute(pending_query(state)).all()
+            if settled is not None and len(rows) == BATCH:
+                settled = min(settled, rows[-1][0])  # the batch ends there
             with index.reader() as reader:
                 vocabulary = apply_batch(store, session, writer, rows, reader)
             writer.commit()
@@ -229,7 +429,7 @@ def _drain_locked(store: IndexStore, session: Session, blocking: bool) -> int:
             raise
         fsync_folder(store.folder(name))
         store.write_vocabulary(vocabulary, name)
-        store.write_state(advance(state, [seq for seq, _ in rows]), name)
+        store.write_state(advance(state, [seq for seq, _ in rows], settled), name)
         store.invalidate()
         session.rollback()  # end the read transaction so the next batch sees new commits
         total += len(rows)
@@ -247,12 +447,22 @@ def database_vocabulary(session: Session) -> Vocabulary:
 
 
 def reindex(store: IndexStore, session: Session, progress=None) -> int:
-    """Build a new generation from the database and switch to it; return the entry count."""
-    start = session.scalar(select(func.max(SearchChange.seq))) or 0
+    """Build a new generation from the database and switch to it; return the entry count.
+
+    The new folder registers as a consumer first (so that no row it will need is pruned
+    while it builds) and starts at a settled sequence number: every change up to it has
+    committed before the entries are read, so none is lost to a transaction that commits
+    a lower number during the rebuild.
+    """
+    name = store.create_generation(SyncState(seq=0))
+    consumer = consumer_name(store, name)
+    register_consumer(session, consumer)
+    start = settled_seq(session, wait=True)
+    store.write_state(SyncState(seq=start), name)
+    register_consumer(session, consumer, start)
     slugs = list(session.scalars(
         select(Practice.slug).where(Practice.publication == "published").order_by(Practice.id)))
     vocabulary = database_vocabulary(session)
-    name = store.create_generation(SyncState(seq=start))
     set_lexicon(Lexicon.build(vocabulary.counts()))  # the splitting dictionary for the build
     store.write_vocabulary(vocabulary, name)
     index = store.open_index(name)
@@ -269,9 +479,12 @@ def reindex(store: IndexStore, session: Session, progress=None) -> int:
         writer.cancel()
         raise
     fsync_folder(store.folder(name))
+    previous = store.current_name()
     store.switch_to(name)
     store.invalidate()
     session.rollback()
+    if previous != name:
+        unregister_consumer(session, consumer_name(store, previous))  # no longer drained
     drain(store, session)
     return len(slugs)
 
@@ -329,7 +542,7 @@ def repair(store: IndexStore, session: Session, report: CheckReport) -> int:
     if report.vocabulary:
         return reindex(store, session)
     for slug in report.slugs:
-        session.add(SearchChange(practice_slug=slug))
+        add_change(session, slug)
     session.commit()
     applied = drain(store, session)
     store.invalidate()
@@ -348,8 +561,21 @@ def drain_in_background(store: IndexStore, session_factory, attempts: int = 20) 
                 applied += drain(store, session, blocking=False)
                 if not has_pending(store, session):
                     return applied
+            except IndexBehindOutbox as error:
+                _log_behind(error)
+                return applied
             except Exception:  # a background drain must never take the process down
                 log.exception("search index update failed; the worker or next change retries")
                 return applied
         time.sleep(0.05)
     return applied
+
+
+_behind_logged = [0.0]
+
+
+def _log_behind(error: IndexBehindOutbox) -> None:
+    """Say so once a minute, not on every request's catch-up."""
+    if time.monotonic() - _behind_logged[0] > 60:
+        _behind_logged[0] = time.monotonic()
+        log.error("%s", error)
