@@ -127,8 +127,10 @@ def test_an_invitation_link_works_once(app, client, organiser, testdorf, smtp_se
     second = app.test_client()
     response = second.get(path)
     assert response.status_code == 404
-    assert "ungültig, abgelaufen, zurückgezogen oder wurde bereits benutzt" in \
-        response.get_data(as_text=True)
+    message = response.get_data(as_text=True)
+    assert "ungültig, abgelaufen, zurückgezogen oder wurde bereits benutzt" in message
+    assert "Bitte fragen Sie beim Organisationsteam nach einer neuen Einladung." in message
+    assert "Bitte bitten" not in message
     token = csrf_token_from(second, "/konto/anmelden")  # any page with a form
     assert second.post(path, data={"name": "X", "password": NEW_PASSWORD,
                                    "confirm": NEW_PASSWORD, "csrf_token": token}

@@ -3,6 +3,7 @@ synonym groups (reaching another process without a reindex), municipality facts,
 
 import html
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -113,6 +114,16 @@ def test_the_synonym_list_is_seeded_from_the_shipped_file(client, organiser):
     assert groups[0].section == "Energie" and groups[0].terms.startswith("PV, Photovoltaik")
     page = client.get("/redaktion/synonyme").get_data(as_text=True)
     assert "# Energie" in page and "PV, Photovoltaik" in page
+
+
+def test_the_organisers_navigation_links_the_synonyms(client, organiser):
+    """Before, /redaktion/synonyme was only reachable through „Vokabular“."""
+    queue = client.get("/redaktion").get_data(as_text=True)
+    nav = re.search(r'<nav class="area-nav".*?</nav>', queue, re.S).group(0)
+    assert '<a href="/redaktion/synonyme">Synonyme</a>' in nav
+    assert nav.index("/redaktion/vokabular") < nav.index("/redaktion/synonyme")
+    page = client.get("/redaktion/synonyme").get_data(as_text=True)
+    assert '<a href="/redaktion/synonyme" aria-current="page">Synonyme</a>' in page
 
 
 CHILD = textwrap.dedent("""

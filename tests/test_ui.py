@@ -378,3 +378,43 @@ def test_practice_page_leads_back_to_the_search_one_came_from(client, entries):
     foreign = client.get("/praxis/solardach-schule", headers={
         "Referer": "http://evil.example/suche?q=x"}).get_data(as_text=True)
     assert "evil.example" not in foreign and "Suchergebnisse" not in foreign
+
+
+# --- findings of a new-user trial --------------------------------------------------------
+
+def test_home_like_mine_starts_with_no_municipality_chosen(client, entries):
+    html = html_of(client, "/")
+    select = re.search(r'<select id="start-wie-meine" name="like">(.*?)</select>', html, re.S)
+    options = re.findall(r"<option[^>]*>[^<]*</option>", select.group(1))
+    assert options[0] == '<option value="">– keine Kommune gewählt –</option>'
+    assert " selected" not in select.group(1)
+    # Sent as it is: the search page with every entry, nothing ranked by likeness.
+    result = html_of(client, "/suche?like=")
+    assert "2 Lösungsansätze gefunden" in result and "Ähnlichkeit zu" not in result
+    assert '<option value="">– keine Kommune gewählt –</option>' in result
+
+
+def test_home_matrix_names_the_modules_once_over_their_numbers(client, entries):
+    html = html_of(client, "/")
+    table = re.search(r'<table class="matrix">.*?</table>', html, re.S).group(0)
+    assert '<th scope="colgroup" colspan="4" class="matrix-group">Modul</th>' in table
+    assert re.search(r'<th scope="col" class="num-head"><abbr title="Modul 2: [^"]+">2</abbr>',
+                     table)
+    assert '<th scope="col" rowspan="2">Hebel</th>' in table
+
+
+def test_likeness_to_a_town_not_listed_reads_ihrer_kommune(client, entries):
+    html = html_of(client, "/suche?q=Solardach&like_population=4500&like_district=Bamberg")
+    assert "Ähnlichkeit zu Ihrer Kommune:" in html
+    assert "Ähnlichkeit zu Ihre Kommune" not in html
+
+
+def test_a_page_past_the_end_says_so_instead_of_a_failed_search(client, entries):
+    response = client.get("/suche?q=Solardach&page=99")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404
+    status = re.search(r'<p id="suchstatus"[^>]*>(.*?)</p>', html, re.S).group(1).strip()
+    assert status == "Seite 99 gibt es nicht – die Ergebnisse enden auf Seite 1."
+    assert "konnte nicht ausgeführt werden" not in html
+    assert '<a href="/suche?q=Solardach&amp;page=1">Zur letzten Seite (Seite 1)</a>' in html
+    assert "<title>Diese Seite gibt es nicht – Suche nach „Solardach“" in html

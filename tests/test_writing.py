@@ -362,3 +362,73 @@ def test_a_web_edit_is_not_hidden_from_a_repeated_import(
     assert "1 geändert" in again.output  # the file is the curated source (SPEC §2)
     unchanged = runner.invoke(args=["practices", "import", str(path.parent)])
     assert "1 unverändert" in unchanged.output
+
+
+# --- findings of a new-user trial --------------------------------------------------------
+
+def test_the_empty_similar_box_renders_nothing_until_it_has_content(client, login,
+                                                                     representative):
+    """Before, whitespace inside the box beat .similar-box:empty: a yellow strip showed."""
+    login(representative)
+    form = client.get("/praxis/neu").get_data(as_text=True)
+    assert '<div id="gibt-es-schon" class="similar-box" aria-live="polite"></div>' in form
+
+
+def test_preview_lands_at_the_preview_and_shows_title_summary_and_facts(
+        client, login, representative):
+    login(representative)
+    form = client.get("/praxis/neu").get_data(as_text=True)
+    buttons = re.findall(r'<button type="submit" name="aktion" value="vorschau"[^>]*>', form)
+    assert len(buttons) == 2 and all('formaction="/praxis/neu#vorschau"' in b for b in buttons)
+    assert 'class="flash preview-notice"' not in form  # nothing to point at yet
+
+    response = post_entry(client, aktion="vorschau")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    notice = re.search(r'<p class="flash preview-notice">(.*?)</p>', html, re.S).group(1)
+    assert "gespeichert ist noch nichts" in notice and 'href="#vorschau"' in notice
+    preview = re.search(r'<section class="preview".*?</section>', html, re.S).group(0)
+    assert 'id="vorschau"' in preview
+    assert f'<span class="visually-hidden">Titel: </span>{ENTRY["title"]}' in preview
+    assert ENTRY["summary"] in preview
+    facts = dict(re.findall(r"<dt>([^<]+)</dt><dd>(.*?)</dd>", preview, re.S))
+    assert facts["Kommune"] == "Markt Beispiel" and facts["Stand"] == "Umgesetzt"
+    assert facts["Seit"] == "2021" and facts["Kosten"] == "4.500&nbsp;€"
+    assert facts["Aufwand für die Verwaltung"] == "gering"
+    assert "Vorbild sein" in facts["Hebel"] and "Natur" in facts["Handlungsfelder"]
+    assert "<h2>Ausgangslage</h2>" in preview or "Ausgangslage</h2>" in preview
+    # Every typed field is still in the form.
+    assert f'value="{ENTRY["title"]}"' in html and 'value="4.500"' in html
+    assert ENTRY["section_vorgehen"] in html.split('<section class="preview"')[0]
+
+
+def test_preview_with_a_problem_links_from_the_preview_to_the_messages(
+        client, login, representative):
+    login(representative)
+    html = post_entry(client, aktion="vorschau", started="20x1").get_data(as_text=True)
+    preview = re.search(r'<section class="preview".*?</section>', html, re.S).group(0)
+    assert "Vor dem Speichern ist noch 1 Angabe zu prüfen." in preview
+    assert 'href="#fehlerliste"' in preview and 'id="fehlerliste"' in html
+
+
+def test_history_tells_versions_of_one_day_apart_by_their_time_in_berlin(
+        client, login, representative):
+    from datetime import datetime
+
+    login(representative)
+    post_entry(client)
+    practice = db.session.scalar(select(Practice))
+    for number in (2, 3):
+        post_entry(client, f"/praxis/{practice.slug}/bearbeiten", base_revision=str(number - 1),
+                   note=f"Änderung {number}", summary=f"{ENTRY['summary']} ({number})")
+    revisions = db.session.scalars(select(Revision).order_by(Revision.number)).all()
+    # Stored in UTC: 7:05, 12:40 and 22:30 on 1 July 2024 (summer time in Berlin: +2 h).
+    for revision, hour, minute in zip(revisions, (7, 12, 22), (5, 40, 30), strict=True):
+        revision.created_at = datetime(2024, 7, 1, hour, minute)
+    db.session.commit()
+    html = client.get(f"/praxis/{practice.slug}/versionen").get_data(as_text=True)
+    assert '<time datetime="2024-07-01T07:05:00Z">1. Juli 2024, 09:05\u00a0Uhr</time>' in html
+    assert "1. Juli 2024, 14:40\u00a0Uhr" in html
+    assert "2. Juli 2024, 00:30\u00a0Uhr" in html  # already the next day in Berlin
+    header = re.search(r"<thead.*?</thead>", html, re.S).group(0)
+    assert re.findall(r'role="columnheader">([^<]+)<', header)[:3] == ["Version", "von", "bis"]

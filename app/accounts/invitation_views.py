@@ -2,6 +2,7 @@
 
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.accounts import invitations
 from app.accounts.invitation_forms import AcceptInvitationForm
@@ -10,9 +11,9 @@ from app.accounts.services import AccountError
 from app.accounts.views import _throttled, bp
 from app.errors import abort_with_message
 
-INVALID_LINK = ("Dieser Einladungslink ist ungültig, abgelaufen, zurückgezogen oder wurde "
-                "bereits benutzt. Bitte bitten Sie das Organisationsteam um eine neue "
-                "Einladung.")
+INVALID_LINK = _l("Dieser Einladungslink ist ungültig, abgelaufen, zurückgezogen oder wurde "
+                   "bereits benutzt. Bitte fragen Sie beim Organisationsteam nach einer neuen "
+                   "Einladung.")
 
 
 @bp.route("/einladung/<token>", methods=["GET", "POST"])
@@ -23,7 +24,7 @@ def accept_invitation(token: str):
         if invitations.token_guessing_blocked():
             _throttled()
         invitations.record_bad_token()
-        abort_with_message(404, _(INVALID_LINK))
+        abort_with_message(404, str(INVALID_LINK))
     form = AcceptInvitationForm(name=invitation.name or None)
     form.context_words = (invitation.email, form.name.data or "")
     status = 200

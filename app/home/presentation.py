@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import g, request, url_for
-from flask_babel import format_date, format_decimal
+from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
@@ -123,4 +124,14 @@ def context() -> dict:
     }
 
 
-FILTERS = {"de_number": de_number, "de_euro": de_euro, "de_date": de_date}
+def de_datetime(value) -> str:
+    """A moment in German, in the site's time zone: '7. November 2019, 14:05 Uhr'."""
+    if value is None:
+        return ""
+    # Naive datetimes are UTC (app/timeutil.py); Flask-Babel shows them in Europe/Berlin.
+    return _("%(day)s, %(time)s\u00a0Uhr", day=format_datetime(value, "d. MMMM y"),
+             time=format_datetime(value, "HH:mm"))
+
+
+FILTERS = {"de_number": de_number, "de_euro": de_euro, "de_date": de_date,
+           "de_datetime": de_datetime}

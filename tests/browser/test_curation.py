@@ -102,3 +102,17 @@ def test_drag_and_drop_reorders_module_3(open_page, live_server):
     assert items.nth(0).locator("a").first.inner_text() == titles[-1]
     page.goto(f"{live_server.url}/module/3")
     assert first_pick(page, "auswahl") == titles[-1]
+
+
+def test_the_synonyms_are_in_the_organisers_navigation(open_page, live_server):
+    page = open_page(WIDTHS["360"])
+    sign_in(page, live_server)
+    navigation = page.get_by_role("navigation", name="Redaktion")
+    navigation.get_by_role("link", name="Synonyme", exact=True).click()
+    page.wait_for_url(re.compile(r"/redaktion/synonyme$"))
+    assert page.locator("h1").inner_text() == "Synonyme der Suche"
+    current = page.get_by_role("navigation", name="Redaktion").locator("[aria-current=page]")
+    assert current.inner_text() == "Synonyme"
+    problems: list[str] = []
+    check_page(page, "synonyme 360", problems)
+    assert not problems, "\n".join(problems)

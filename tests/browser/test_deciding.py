@@ -102,3 +102,44 @@ def test_comparison_with_too_many_entries_passes_axe(open_page, live_server):
     assert page.get_by_role("alert").inner_text().startswith("Bitte wählen Sie mindestens zwei")
     violations = run_axe(page)
     assert not violations, format_violations(violations)
+
+
+MID_WORD_BREAKS = """() => {
+    // Words of the comparison table that the browser split across two lines without a
+    // hyphen (a hyphenated break leaves its first part ending in „-“ on the first line).
+    const broken = [];
+    for (const cell of document.querySelectorAll(".compare-table th, .compare-table td")) {
+        const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            for (const match of node.textContent.matchAll(/[\\p{L}\\p{N}]{2,}/gu)) {
+                const range = document.createRange();
+                range.setStart(node, match.index);
+                range.setEnd(node, match.index + match[0].length);
+                const rows = new Set([...range.getClientRects()]
+                    .filter(r => r.width > 0).map(r => Math.round(r.top)));
+                if (rows.size > 1) broken.push(match[0]);
+            }
+        }
+    }
+    return broken;
+}"""
+
+
+def test_comparison_of_four_breaks_no_word_in_the_middle(open_page, live_server):
+    """At 1280 px four entries side by side (two with tables in their results): no
+    „Handlungsfelde|r“ or „Verän|derun|g“; a table too wide for its column scrolls in its
+    own keyboard-reachable box; the page itself does not scroll sideways."""
+    page = open_page(DESKTOP)
+    slugs = ["energiemanagement-liegenschaften-espenhofen", "energiesparwettbewerb-kitas-rosenach",
+             "beschaffungsrichtlinie-quellenstein", "bluehwiesen-bauhof-holunderzell"]
+    page.goto(live_server.url + "/vergleich?" + "&".join(f"slug={slug}" for slug in slugs))
+    assert page.locator(".compare-table > thead > tr > th").count() == 5
+    assert page.evaluate(MID_WORD_BREAKS) == []
+    widths = page.locator(".compare-table > thead > tr > th").evaluate_all(
+        "cells => cells.map(c => c.getBoundingClientRect().width)")
+    assert min(widths[1:]) > 0.8 * max(widths[1:]), widths  # entries share the width
+    assert page.get_by_role("region", name=re.compile(r"^Ergebnisse und Wirkung: ")).count() >= 2
+    assert overflow(page) <= 1
+    problems: list[str] = []
+    check_page(page, "Vergleich von vier", problems)
+    assert not problems, "\n\n".join(problems)

@@ -155,3 +155,54 @@ def test_signed_in_member_sees_contact_details_and_like_mine(open_page, live_ser
     assert page.locator(".similarity").count() >= 1
     violations = run_axe(page)
     assert not violations, format_violations(violations)
+
+
+def test_home_matrix_and_like_mine_on_a_phone(open_page, live_server):
+    """At 360 px every module column of the matrix is on screen and its caption wraps;
+    „Kommunen wie meine“ starts with no municipality chosen, as the search page does."""
+    page = open_page(PHONE)
+    page.goto(live_server.url + "/")
+    box = page.locator(".table-scroll:has(table.matrix)")
+    sizes = box.evaluate("el => [el.scrollWidth, el.clientWidth]")
+    assert sizes[0] <= sizes[1], f"the matrix should fit without scrolling: {sizes}"
+    for header in page.locator("table.matrix thead th").all():
+        right = header.evaluate("el => el.getBoundingClientRect().right")
+        assert right <= PHONE["width"], (header.inner_text(), right)
+    caption = page.locator("table.matrix caption")
+    assert caption.inner_text() == "Anzahl der Lösungsansätze je Hebel und Modul"
+    assert caption.evaluate("el => el.getBoundingClientRect().right") <= PHONE["width"]
+
+    chosen = page.locator("#start-wie-meine option:checked")
+    assert chosen.get_attribute("value") == "" and chosen.inner_text() == (
+        "– keine Kommune gewählt –")
+    page.get_by_role("button", name="Ähnliche Kommunen zuerst zeigen").click()
+    page.wait_for_url(re.compile(r"/suche\?like=$"))
+    assert page.locator(".hits > li").count() >= 1 and page.locator(".similarity").count() == 0
+
+
+def test_a_caption_stays_readable_while_its_table_scrolls_sideways(open_page, live_server):
+    """The municipality table is wider than a phone: it scrolls in its box with the caption
+    wrapped inside the screen, before and after scrolling (was cut: „Alle Kommunen mit …“)."""
+    page = open_page(PHONE)
+    page.goto(live_server.url + "/kommunen")
+    box = page.get_by_role("region", name=re.compile("^Alle Kommunen"))
+    assert box.evaluate("el => el.scrollWidth > el.clientWidth")
+    caption = box.locator("caption")
+    for scroll in (0, 10_000):
+        box.evaluate(f"el => {{ el.scrollLeft = {scroll}; }}")
+        left, right = caption.evaluate(
+            "el => [el.getBoundingClientRect().left, el.getBoundingClientRect().right]")
+        assert left >= 0 and right <= PHONE["width"], (scroll, left, right)
+
+
+def test_a_page_past_the_end_says_so_and_leads_to_the_last_one(open_page, live_server):
+    page = open_page(PHONE)
+    response = page.goto(f"{live_server.url}/suche?q={live_server.query}&page=99")
+    assert response.status == 404
+    assert "Diese Seite gibt es nicht" in page.title()
+    assert page.locator("#suchstatus").inner_text().startswith("Seite 99 gibt es nicht – ")
+    violations = run_axe(page)
+    assert not violations, format_violations(violations)
+    page.get_by_role("link", name=re.compile(r"^Zur letzten Seite")).click()
+    page.wait_for_load_state()
+    assert page.locator(".hits > li").count() >= 1

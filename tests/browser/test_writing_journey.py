@@ -2,6 +2,7 @@
 submit, two edits, the diff; axe-core and no sideways scrolling on every page."""
 
 import io
+import re
 
 import pytest
 from PIL import Image
@@ -33,6 +34,10 @@ def test_write_preview_save_submit_edit_twice_and_see_the_diff(open_page, live_s
     assert page.locator("h1").inner_text() == "Neuen Lösungsansatz eintragen"
     check_page(page, f"neu {width}", problems)
 
+    # Nothing typed yet: the „Gibt es schon …?“ box takes no room (was a yellow strip).
+    assert page.locator("#gibt-es-schon").evaluate("e => e.getBoundingClientRect().height") == 0
+    assert page.locator("#gibt-es-schon").get_attribute("aria-live") == "polite"
+
     title = f"Repair-Café im Pfarrsaal ({width})"
     page.locator("#feld-title").fill(title)
     page.locator("#feld-summary").fill("Einmal im Monat reparieren Ehrenamtliche Geräte.")
@@ -60,6 +65,15 @@ def test_write_preview_save_submit_edit_twice_and_see_the_diff(open_page, live_s
     page.wait_for_load_state()
     assert page.locator("#vorschau strong").inner_text() == "zwölf"
     assert page.locator("#vorschau table").count() == 1
+    # The browser lands at the preview (not at the top), which shows title, summary, facts.
+    assert page.url.endswith("/praxis/neu#vorschau")
+    heading = page.locator("#vorschau-titel").bounding_box()
+    assert 0 <= heading["y"] < WIDTHS[width]["height"], heading
+    preview = page.locator("#vorschau")
+    assert preview.locator(".preview-title").inner_text().endswith(title)
+    assert "Ehrenamtliche Geräte" in preview.locator(".preview-summary").inner_text()
+    assert "1.200\u00a0€" in preview.locator(".preview-facts").inner_text()
+    assert page.locator(".preview-notice a[href='#vorschau']").count() == 1
     check_page(page, f"vorschau {width}", problems)
 
     page.get_by_role("button", name="Speichern").click()
@@ -105,6 +119,22 @@ def test_write_preview_save_submit_edit_twice_and_see_the_diff(open_page, live_s
     page.wait_for_load_state()
     assert page.locator("table.revisions tbody tr").count() == 3
     assert "ein Café" in page.locator(".word-diff ins").first.inner_text()
+    # Three versions of one day differ by their time; von/bis are on screen, no guessing.
+    times = page.locator("table.revisions time").all_inner_texts()
+    assert all(re.fullmatch(r"\d{1,2}\. \w+ \d{4}, \d\d:\d\d\sUhr", t) for t in times), times
+    viewport = WIDTHS[width]["width"]
+    for choice in ("von", "bis"):
+        box = page.locator(f"#{choice}-2").bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= viewport, (choice, box)
+    caption = page.locator("table.revisions caption").bounding_box()
+    assert caption["x"] >= 0 and caption["x"] + caption["width"] <= viewport, caption
+    page.get_by_label(re.compile(r"Version 1 als ältere")).check()
+    page.get_by_label(re.compile(r"Version 3 als neuere")).check()
+    page.get_by_role("button", name="Vergleichen").click()
+    page.wait_for_load_state()
+    assert "von=1" in page.url and "bis=3" in page.url
+    assert page.locator("#unterschiede").inner_text() == (
+        "Unterschiede von Version 1 zu Version 3")
     check_page(page, f"versionen {width}", problems)
     page.goto(f"{live_server.url}/meine")
     assert title in page.content()
