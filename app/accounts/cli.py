@@ -32,8 +32,10 @@ def _municipality(name: str | None, create: bool):
     if not name:
         return None
     if create:
+        from app.municipalities.models import NAME_MAX
         from app.municipalities.services import get_or_create_municipality
 
+        services.check_length(name, NAME_MAX, "Der Name der Kommune")
         return get_or_create_municipality(name)
     try:
         return services.require_municipality(name)

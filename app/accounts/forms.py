@@ -5,7 +5,10 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField, SubmitField, TelField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Regexp, ValidationError
 
+from app.accounts.models import CONTACT_ROLE_MAX, EMAIL_MAX, NAME_MAX, PHONE_MAX
 from app.accounts.passwords import MAX_LENGTH, password_problem
+
+EMAIL_TOO_LONG = _l("Die E-Mail-Adresse ist zu lang (höchstens %(n)d Zeichen).", n=EMAIL_MAX)
 
 
 class PolicyCheck:
@@ -36,8 +39,8 @@ class LoginForm(FlaskForm):
     email = EmailField(
         _l("E-Mail-Adresse"),
         validators=[DataRequired(_l("Bitte geben Sie Ihre E-Mail-Adresse ein.")),
-                    Length(max=254)],
-        render_kw={"autocomplete": "username", "spellcheck": "false"})
+                    Length(max=EMAIL_MAX, message=EMAIL_TOO_LONG)],
+        render_kw={"autocomplete": "username", "spellcheck": "false", "maxlength": EMAIL_MAX})
     password = PasswordField(
         _l("Passwort"),
         validators=[DataRequired(_l("Bitte geben Sie Ihr Passwort ein.")),
@@ -71,12 +74,12 @@ class ForgotPasswordForm(FlaskForm):
     email = EmailField(
         _l("E-Mail-Adresse"),
         validators=[DataRequired(_l("Bitte geben Sie Ihre E-Mail-Adresse ein.")),
-                    Length(max=254, message=_l("Die E-Mail-Adresse ist zu lang.")),
+                    Length(max=EMAIL_MAX, message=EMAIL_TOO_LONG),
                     Email(_l("Bitte geben Sie eine gültige E-Mail-Adresse ein, zum Beispiel "
                              "name@gemeinde.de."))],
         description=_l("Die Adresse, mit der Sie sich anmelden."),
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
-        render_kw={"autocomplete": "email", "spellcheck": "false", "maxlength": 254})
+        render_kw={"autocomplete": "email", "spellcheck": "false", "maxlength": EMAIL_MAX})
     submit = SubmitField(_l("Link anfordern"))
 
 
@@ -86,22 +89,23 @@ class ProfileForm(FlaskForm):
     name = StringField(
         _l("Name"),
         validators=[DataRequired(_l("Bitte geben Sie Ihren Namen an.")),
-                    Length(max=200, message=_l("Höchstens 200 Zeichen."))],
-        render_kw={"autocomplete": "name", "maxlength": 200})
+                    Length(max=NAME_MAX, message=_l("Höchstens %(n)d Zeichen.", n=NAME_MAX))],
+        render_kw={"autocomplete": "name", "maxlength": NAME_MAX})
     contact_role = StringField(
         _l("Funktion"),
-        validators=[Length(max=200, message=_l("Höchstens 200 Zeichen."))],
+        validators=[Length(max=CONTACT_ROLE_MAX,
+                           message=_l("Höchstens %(n)d Zeichen.", n=CONTACT_ROLE_MAX))],
         description=_l("Wird als Ansprechperson in neuen Einträgen vorgeschlagen, zum Beispiel "
                        "„Klimaschutzmanagerin“ oder „Erster Bürgermeister“."),
-        render_kw={"autocomplete": "organization-title", "maxlength": 200})
+        render_kw={"autocomplete": "organization-title", "maxlength": CONTACT_ROLE_MAX})
     phone = TelField(
         _l("Telefon"),
-        validators=[Length(max=60, message=_l("Höchstens 60 Zeichen.")),
+        validators=[Length(max=PHONE_MAX, message=_l("Höchstens %(n)d Zeichen.", n=PHONE_MAX)),
                     Regexp(r"^[0-9+()/. \-]*$", message=_l(
                         "Bitte nur Ziffern, Leerzeichen und die Zeichen + ( ) / . - verwenden, "
                         "zum Beispiel 09241 723-0."))],
         description=_l("Freiwillig; wird als Telefon der Ansprechperson vorgeschlagen."),
-        render_kw={"autocomplete": "tel", "maxlength": 60})
+        render_kw={"autocomplete": "tel", "maxlength": PHONE_MAX})
     submit = SubmitField(_l("Profil speichern"))
 
 

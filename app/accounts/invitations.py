@@ -15,13 +15,14 @@ from sqlalchemy import func, select, update
 
 from app.accounts import throttle
 from app.accounts.audit import client_address, log_security_event
-from app.accounts.models import ROLE_LABELS, ROLES, Invitation, User
+from app.accounts.models import NAME_MAX, ROLE_LABELS, ROLES, Invitation, User
 from app.accounts.passwords import hash_password, password_problem
 from app.accounts.services import (
     AccountError,
     _check_role,
     _renew_session,
     _token_digest,
+    check_length,
     find_user,
     normalise_email,
 )
@@ -75,8 +76,9 @@ def invite(email: str, role: str, municipality: Municipality | None, name: str,
     email = normalise_email(email)
     _refuse_existing_account(email)
     _check_role(role, municipality)
+    check_length(name.strip(), NAME_MAX, _("Der Name"))
     _revoke_pending_for(email)
-    invitation = Invitation(email=email, name=name.strip()[:200], role=role,
+    invitation = Invitation(email=email, name=name.strip(), role=role,
                             municipality=municipality, invited_by=invited_by)
     token = _new_token(invitation)
     db.session.add(invitation)
@@ -145,6 +147,7 @@ def accept(invitation: Invitation, name: str, password: str) -> User:
     name = name.strip()
     if not name:
         raise AccountError(_("Bitte geben Sie Ihren Namen an."))
+    check_length(name, NAME_MAX, _("Der Name"))
     _refuse_existing_account(invitation.email)
     problem = password_problem(password, invitation.email, name)
     if problem:
@@ -158,7 +161,7 @@ def accept(invitation: Invitation, name: str, password: str) -> User:
     if claimed.rowcount != 1:
         db.session.rollback()
         raise AccountError(_("Diese Einladung wurde inzwischen benutzt oder zurückgezogen."))
-    user = User(email=invitation.email, name=name[:200], role=invitation.role,
+    user = User(email=invitation.email, name=name, role=invitation.role,
                 municipality=invitation.municipality, password_hash=hash_password(password),
                 last_login_at=now)
     db.session.add(user)

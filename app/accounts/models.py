@@ -15,6 +15,11 @@ from app.timeutil import utcnow
 if TYPE_CHECKING:
     from app.municipalities.models import Municipality
 
+# Characters of the text columns a person fills in (forms and commands check them first).
+EMAIL_MAX = 254
+NAME_MAX = 200
+CONTACT_ROLE_MAX = 200
+PHONE_MAX = 60
 ROLES = ("member", "representative", "organiser")
 ROLE_LABELS = {
     "member": "Mitglied",
@@ -29,11 +34,11 @@ class User(UserMixin, db.Model):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX), unique=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
     # Defaults for the contact of a new entry (SPEC §2 contact: role and phone).
-    contact_role: Mapped[str | None] = mapped_column(String(200))
-    phone: Mapped[str | None] = mapped_column(String(60))
+    contact_role: Mapped[str | None] = mapped_column(String(CONTACT_ROLE_MAX))
+    phone: Mapped[str | None] = mapped_column(String(PHONE_MAX))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default="member")
     municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"))
@@ -118,8 +123,8 @@ class Invitation(db.Model):
     __tablename__ = "invitation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), index=True)
-    name: Mapped[str] = mapped_column(String(200), default="")
+    email: Mapped[str] = mapped_column(String(EMAIL_MAX), index=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX), default="")
     role: Mapped[str] = mapped_column(String(20))
     municipality_id: Mapped[int | None] = mapped_column(
         ForeignKey("municipality.id", ondelete="SET NULL"))

@@ -17,7 +17,14 @@ from sqlalchemy import func, select, update
 
 from app.accounts import throttle
 from app.accounts.audit import client_address, log_security_event
-from app.accounts.models import ROLES, PasswordToken, User
+from app.accounts.models import (
+    CONTACT_ROLE_MAX,
+    NAME_MAX,
+    PHONE_MAX,
+    ROLES,
+    PasswordToken,
+    User,
+)
 from app.accounts.passwords import hash_password, password_problem, verify_password
 from app.extensions import db
 from app.mail import send_mail
@@ -184,6 +191,13 @@ def _check_policy(password: str, user: User) -> None:
         raise AccountError(problem)
 
 
+def check_length(value: str, limit: int, what: str) -> None:
+    """Refuse a value its column cannot hold (PostgreSQL would refuse it with an error)."""
+    if len(value) > limit:
+        raise AccountError(_("%(what)s darf höchstens %(n)d Zeichen lang sein (hat %(has)d).",
+                             what=what, n=limit, has=len(value)))
+
+
 def _check_role(role: str, municipality: Municipality | None) -> None:
     if role not in ROLES:
         raise AccountError(_("Unbekannte Rolle „%(role)s“. Möglich: %(roles)s.",
@@ -199,6 +213,7 @@ def create_user(email: str, name: str, role: str, municipality: Municipality | N
     name = name.strip()
     if not name:
         raise AccountError(_("Bitte geben Sie einen Namen an."))
+    check_length(name, NAME_MAX, _("Der Name"))
     if find_user(email) is not None:
         raise AccountError(_("Es gibt bereits ein Konto mit der E-Mail-Adresse „%(email)s“.",
                              email=email))
@@ -251,6 +266,9 @@ def update_profile(user: User, name: str, contact_role: str, phone: str) -> User
               "phone": phone.strip() or None}
     if not values["name"]:
         raise AccountError(_("Bitte geben Sie Ihren Namen an."))
+    check_length(values["name"], NAME_MAX, _("Der Name"))
+    check_length(values["contact_role"] or "", CONTACT_ROLE_MAX, _("Die Funktion"))
+    check_length(values["phone"] or "", PHONE_MAX, _("Die Telefonnummer"))
     changed = sorted(field for field, value in values.items() if getattr(user, field) != value)
     for field, value in values.items():
         setattr(user, field, value)

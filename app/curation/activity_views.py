@@ -22,7 +22,8 @@ def activity():
         abort_with_message(400, _("Unbekannte Art „%(kind)s“. Möglich: %(kinds)s.",
                                   kind=kind[:40], kinds=", ".join(KINDS)))
     page_text = request.args.get("seite", "1")
-    if not (page_text.isascii() and page_text.isdigit()) or not 1 <= int(page_text) <= MAX_PAGE:
+    if (not (page_text.isascii() and page_text.isdigit()) or len(page_text) > 9
+            or not 1 <= int(page_text) <= MAX_PAGE):
         abort_with_message(400, _("Die Seitenzahl muss eine ganze Zahl ab 1 sein."))
     page = int(page_text)
     activities, total = activity_page(kind, page)

@@ -24,7 +24,7 @@ from app.curation.collections import (
     set_introduction,
     set_note,
 )
-from app.curation.models import ModulePick
+from app.curation.models import NOTE_MAX, ModulePick
 from app.curation.views import bp
 from app.extensions import db
 from app.practices.models import Practice
@@ -54,7 +54,7 @@ def _page(module: Module, status: int = 200, **typed):
         "curation/collection.html", module=module, picks=picks, query=query,
         candidates=candidates(query, module, {pick.practice_id for pick in picks}),
         introduction=typed.get("introduction", module.introduction),
-        errors=typed.get("errors", {}), introduction_max=INTRODUCTION_MAX,
+        errors=typed.get("errors", {}), introduction_max=INTRODUCTION_MAX, note_max=NOTE_MAX,
         typed_notes=typed.get("notes", {})), status
 
 

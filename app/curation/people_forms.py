@@ -6,7 +6,8 @@ from sqlalchemy import select
 from wtforms import EmailField, StringField
 from wtforms.validators import AnyOf, DataRequired, Email, Length, ValidationError
 
-from app.accounts.models import ROLE_LABELS, ROLES
+from app.accounts.forms import EMAIL_TOO_LONG
+from app.accounts.models import EMAIL_MAX, NAME_MAX, ROLE_LABELS, ROLES
 from app.extensions import db
 from app.municipalities.models import Municipality
 
@@ -53,13 +54,13 @@ class InviteForm(RoleFields):
     email = EmailField(
         _l("E-Mail-Adresse"),
         validators=[DataRequired(_l("Bitte geben Sie die E-Mail-Adresse an.")),
-                    Length(max=254, message=_l("Die E-Mail-Adresse ist zu lang.")),
+                    Length(max=EMAIL_MAX, message=EMAIL_TOO_LONG),
                     Email(_l("Bitte geben Sie eine gültige E-Mail-Adresse ein, zum Beispiel "
                              "name@gemeinde.de."))],
         filters=[_strip])
     name = StringField(
         _l("Name (freiwillig)"),
-        validators=[Length(max=200, message=_l("Höchstens 200 Zeichen."))],
+        validators=[Length(max=NAME_MAX, message=_l("Höchstens %(n)d Zeichen.", n=NAME_MAX))],
         description=_l("Für die Anrede in der E-Mail; die Person kann ihn ändern."),
         filters=[_strip])
 

@@ -33,7 +33,8 @@ def _organisers_only():
 def queue():
     """Submitted entries with municipality, author and waiting time, oldest first."""
     return render_template("curation/queue.html", practices=review_queue(), now=utcnow(),
-                           decisions=[states.TRANSITIONS[name] for name in states.DECISIONS])
+                           decisions=[states.TRANSITIONS[name] for name in states.DECISIONS],
+                           comment_max=MAX_COMMENT_LENGTH)
 
 
 def _refused(practice: Practice):
@@ -41,7 +42,8 @@ def _refused(practice: Practice):
     flash(_("„%(title)s“ ist %(state)s: Diese Entscheidung ist dafür nicht möglich.",
             title=practice.title, state=states.LABELS[practice.publication]), "error")
     return render_template("curation/queue.html", practices=review_queue(), now=utcnow(),
-                           decisions=[states.TRANSITIONS[n] for n in states.DECISIONS]), 409
+                           decisions=[states.TRANSITIONS[n] for n in states.DECISIONS],
+                           comment_max=MAX_COMMENT_LENGTH), 409
 
 
 @bp.post("/praxis/<slug>/entscheidung")
@@ -55,14 +57,19 @@ def decision(slug: str):
         return redirect(url_for("curation.queue")), 303
     if not can_apply(current_user, practice, move):
         return _refused(practice)
+    problem = None
     if move is states.RETURN and not comment:
-        flash(_("Bitte schreiben Sie beim Zurückgeben einen Kommentar für die Autor*innen."),
-              "error")
+        problem = _("Bitte schreiben Sie beim Zurückgeben einen Kommentar für die Autor*innen.")
+    elif len(comment) > MAX_COMMENT_LENGTH:
+        problem = _("Der Kommentar darf höchstens %(n)s Zeichen lang sein (hat %(has)s).",
+                    n=MAX_COMMENT_LENGTH, has=len(comment))
+    if problem:
+        flash(problem, "error")
         return render_template("curation/queue.html", practices=review_queue(), now=utcnow(),
                                decisions=[states.TRANSITIONS[n] for n in states.DECISIONS],
-                               typed={slug: comment}), 422
+                               typed={slug: comment}, comment_max=MAX_COMMENT_LENGTH), 422
     try:
-        decide(practice, move, current_user, comment[:MAX_COMMENT_LENGTH])
+        decide(practice, move, current_user, comment)
     except TransitionRefused:  # another organiser decided in the same moment
         db.session.rollback()
         return _refused(practice)

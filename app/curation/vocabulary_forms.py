@@ -5,7 +5,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-MAX_LINE = 2000  # as app/search/synonym_store.py
+from app.municipalities.models import DISTRICT_MAX
+from app.search.synonym_store import MAX_LINE
+from app.taxonomies.services import MAX_DESCRIPTION, MAX_NAME, MAX_SLUG
 
 
 def _strip(value):
@@ -17,15 +19,15 @@ class TermForm(FlaskForm):
 
     name = StringField(_l("Name"), filters=[_strip], validators=[
         DataRequired(_l("Bitte geben Sie einen Namen an.")),
-        Length(max=120, message=_l("Höchstens 120 Zeichen."))])
+        Length(max=MAX_NAME, message=_l("Höchstens %(n)d Zeichen.", n=MAX_NAME))])
     description = TextAreaField(_l("Beschreibung"), filters=[_strip], validators=[
-        Length(max=1000, message=_l("Höchstens 1000 Zeichen."))],
+        Length(max=MAX_DESCRIPTION, message=_l("Höchstens %(n)d Zeichen.", n=MAX_DESCRIPTION))],
         description=_l("Was der Hebel umfasst, zum Beispiel „Eigene Gebäude, Fuhrpark“."))
 
 
 class NewTermForm(TermForm):
     slug = StringField(_l("Kurzform (freiwillig)"), filters=[_strip], validators=[
-        Length(max=60, message=_l("Höchstens 60 Zeichen."))],
+        Length(max=MAX_SLUG, message=_l("Höchstens %(n)d Zeichen.", n=MAX_SLUG))],
         description=_l("Steht in Dateien und Adressen und bleibt für immer gleich. Leer "
                        "lassen: wird aus dem Namen gebildet."))
 
@@ -59,7 +61,7 @@ class MunicipalityFactsForm(FlaskForm):
     population = StringField(_l("Einwohnerzahl"), filters=[_strip], validators=[_population],
                              description=_l("Leer lassen, wenn unbekannt."))
     district = StringField(_l("Landkreis"), filters=[_strip], validators=[
-        Length(max=120, message=_l("Höchstens 120 Zeichen."))],
+        Length(max=DISTRICT_MAX, message=_l("Höchstens %(n)d Zeichen.", n=DISTRICT_MAX))],
         description=_l("Zum Beispiel „Bayreuth“ oder „Landkreis Rosenheim“; der "
                        "Regierungsbezirk ergibt sich daraus."))
 

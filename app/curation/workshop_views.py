@@ -17,8 +17,8 @@ from app.municipalities.models import Municipality
 from app.practices.models import Practice
 from app.uploads.checks import ALLOWED_HINT, UploadRefused
 from app.uploads.queries import human_size
-from app.workshops.forms import WorkshopInput
-from app.workshops.models import Module, Workshop, WorkshopAttachment
+from app.workshops.forms import LIMITS, WorkshopInput
+from app.workshops.models import FILE_TITLE_MAX, Module, Workshop, WorkshopAttachment
 from app.workshops.services import (
     WorkshopError,
     add_workshop_file,
@@ -28,8 +28,6 @@ from app.workshops.services import (
     unlink_practice,
     update_workshop,
 )
-
-FILE_TITLE_MAX = 300
 
 
 def _workshop_or_404(slug: str) -> Workshop:
@@ -51,7 +49,7 @@ def _checked(data: WorkshopInput) -> dict[str, list[str]]:
 
 def _form_page(template: str, data: WorkshopInput, errors: dict, status: int = 200,
                **context):
-    return render_template(template, entry=data, errors=errors, **_choices(),
+    return render_template(template, entry=data, errors=errors, limits=LIMITS, **_choices(),
                            **context), status
 
 
@@ -121,18 +119,19 @@ def workshop_file_add(slug: str):
     workshop = _workshop_or_404(slug)
     upload = request.files.get("file")
     title = request.form.get("file_title", "").strip()
-    problem = None
+    errors: dict[str, list[str]] = {}
     if upload is None or not upload.filename:
-        problem = _("Bitte wählen Sie eine Datei aus.")
-    elif len(title) > FILE_TITLE_MAX:
-        problem = _("Der Titel darf höchstens %(n)s Zeichen lang sein.", n=FILE_TITLE_MAX)
-    if problem is None:
+        errors["file"] = [_("Bitte wählen Sie eine Datei aus.")]
+    if len(title) > FILE_TITLE_MAX:
+        errors["file_title"] = [_("Der Titel darf höchstens %(n)s Zeichen lang sein.",
+                                  n=FILE_TITLE_MAX)]
+    if not errors:
         try:
             attachment = add_workshop_file(workshop, upload, title, current_user)
         except UploadRefused as refusal:
-            problem = str(refusal)
-    if problem is not None:
-        return _edit_page(workshop, errors={"file": [problem]}, status=422)
+            errors["file"] = [str(refusal)]
+    if errors:
+        return _edit_page(workshop, errors=errors, status=422)
     flash(_("„%(name)s“ ist hochgeladen.", name=attachment.original_name), "success")
     return redirect(url_for("curation.workshop_edit", slug=slug, _anchor="unterlagen"), 303)
 

@@ -30,6 +30,7 @@ from app.municipalities.models import Municipality
 from app.permissions import can_see_contact_details, can_view_practice, is_signed_in
 from app.practices.models import Practice
 from app.practices.queries import adopted_by, get_visible_practice_or_404, published_reports
+from app.practices.rules import SLUG_MAX_LENGTH
 
 bp = Blueprint("deciding", __name__)
 
@@ -112,7 +113,7 @@ def _back_target(slug: str) -> str:
 
 
 def _find_practice(slug: str) -> Practice | None:
-    if not slug or len(slug) > 80:
+    if not slug or len(slug) > SLUG_MAX_LENGTH:
         return None
     return db.session.scalar(select(Practice).where(Practice.slug == slug))
 
@@ -138,7 +139,7 @@ def update():
     if action == "entfernen":
         if practice is not None:
             services.forget(practice.id)
-        title = practice.title if practice else slug
+        title = practice.title if practice else slug[:SLUG_MAX_LENGTH]  # kept in the session
         return _answer(_("„%(title)s“ ist nicht mehr auf Ihrer Merkliste.", title=title),
                        "success", slug, remembered=False)
     if practice is None or not can_view_practice(None, practice):

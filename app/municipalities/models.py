@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from app.practices.models import Practice
 
 KINDS = ("Stadt", "Markt", "Gemeinde")
+NAME_MAX = 200  # characters of a municipality's name
+DISTRICT_MAX = 120  # Landkreis, Regierungsbezirk and Land
 
 # (slug, UI label, lower bound inclusive, upper bound exclusive)
 SIZE_CLASSES = [
@@ -47,12 +49,12 @@ class Municipality(db.Model):
     __tablename__ = "municipality"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
     slug: Mapped[str] = mapped_column(String(100), unique=True)
     kind: Mapped[str | None] = mapped_column(String(20))
-    district: Mapped[str | None] = mapped_column(String(120))
-    region: Mapped[str | None] = mapped_column(String(120))  # Regierungsbezirk
-    state: Mapped[str | None] = mapped_column(String(120))
+    district: Mapped[str | None] = mapped_column(String(DISTRICT_MAX))
+    region: Mapped[str | None] = mapped_column(String(DISTRICT_MAX))  # Regierungsbezirk
+    state: Mapped[str | None] = mapped_column(String(DISTRICT_MAX))
     population: Mapped[int | None]
 
     practices: Mapped[list[Practice]] = relationship(back_populates="municipality")

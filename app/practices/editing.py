@@ -118,7 +118,7 @@ def _check(entry: EntryInput, practice: Practice | None):
     if municipality is None:
         errors["municipality"] = [_("Bitte wählen Sie eine Kommune.")]
     if len(entry.note) > MAX_NOTE_LENGTH:
-        errors["note"] = [_("Höchstens 300 Zeichen.")]
+        errors["note"] = [_("Höchstens %(n)s Zeichen.", n=MAX_NOTE_LENGTH)]
     if len(entry.body().encode("utf-8")) > rules.MAX_BODY_BYTES:  # else Markdown refuses: 500
         errors.setdefault("body", []).append(_("Der Text ist zu lang (höchstens 1 MB)."))
     if not isinstance(result, PracticeData) or errors:

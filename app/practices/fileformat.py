@@ -22,6 +22,7 @@ from app.practices.rules import (
     CONTACT_LIMITS,
     EMAIL_RE,
     MAX_BODY_BYTES,
+    MAX_DIGITS,
     MAX_MODULES,
     MIN_LEVERS,
     MODULE_RANGE,
@@ -133,7 +134,7 @@ class _Checker:
                 self.fail(name, "Pflichtfeld fehlt")
             return None
         if value not in allowed:
-            self.fail(name, f"„{value}“ ist nicht erlaubt; erlaubt: {', '.join(allowed)}")
+            self.fail(name, f"„{_shown(value)}“ ist nicht erlaubt; erlaubt: {', '.join(allowed)}")
             return None
         return value
 
@@ -156,29 +157,43 @@ class _Checker:
             self.fail(name, f"mindestens {minimum} Eintrag nötig")
         for value in values:
             if known is not None and value not in known:
-                self.fail(name, f"unbekannter Wert „{value}“; erlaubt: {', '.join(sorted(known))}")
+                self.fail(name, f"unbekannter Wert „{_shown(value)}“; erlaubt: "
+                                f"{', '.join(sorted(known))}")
             elif known is None and not (isinstance(value, str) and SLUG_RE.match(value)):
-                self.fail(name, f"„{value}“ ist kein gültiger Kurzname ([a-z0-9-], ≤ 80 Zeichen)")
+                self.fail(name, f"„{_shown(value)}“ ist kein gültiger Kurzname "
+                                "([a-z0-9-], ≤ 80 Zeichen)")
         return [str(v) for v in values]
 
     def numbers(self, name: str, low: int, high: int, max_count: int | None = None) -> list[int]:
-        values = [_as_int(v) for v in self.listing(name)]
+        listed = self.listing(name)
+        values = [_as_int(v) for v in listed]
         if max_count is not None and len(values) > max_count:
             self.fail(name, f"höchstens {max_count} Einträge")
-        for value in values:
+        for raw, value in zip(listed, values, strict=True):
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                self.fail(name, f"„{value}“ ist keine Zahl von {low} bis {high}")
+                self.fail(name, f"„{_shown(raw)}“ ist keine Zahl von {low} bis {high}")
                 return []
         return values
 
 
 def _as_int(value):
-    """Whole numbers written as text ("2018") or as 2018.0 count as integers."""
+    """Whole numbers written as text ("2018") or as 2018.0 count as integers.
+
+    More than MAX_DIGITS digits (leading zeros aside) are out of every range: such a
+    number becomes 10**MAX_DIGITS instead of being converted.
+    """
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        return int(value.strip())
+        digits = value.strip().lstrip("0") or "0"
+        return int(digits) if len(digits) <= MAX_DIGITS else 10 ** MAX_DIGITS
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+def _shown(value, limit: int = 40) -> str:
+    """A value for a message: long ones shortened."""
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def split_front_matter(text: str) -> tuple[str, str] | None:
@@ -209,6 +224,9 @@ def parse_practice_text(
         mark = getattr(error, "problem_mark", None)
         where = f" (Zeile {mark.line + 2})" if mark else ""
         return [FileError(name, "Kopfdaten", f"kein gültiges YAML{where}")]
+    except ValueError:  # the loader's own conversion: 2019-02-30, a number of 5000 digits
+        return [FileError(name, "Kopfdaten", "enthält ein ungültiges Datum oder eine Zahl "
+                          "mit zu vielen Ziffern")]
     if not isinstance(meta, dict):
         return [FileError(name, "Kopfdaten", "muss aus Feldern „name: wert“ bestehen")]
     return _validate(name, slug, meta, parts[1], levers, topics)
@@ -288,7 +306,7 @@ def _workshops(check: _Checker) -> list[str]:
         match = WORKSHOP_SLUG_RE.match(str(value))
         if not match or not _is_date(match.group(1)) or (match.group(3) and
                                                          not 1 <= int(match.group(3)) <= 4):
-            check.fail("workshops", f"„{value}“ hat nicht die Form JJJJ-MM-TT-modul-N "
+            check.fail("workshops", f"„{_shown(value)}“ hat nicht die Form JJJJ-MM-TT-modul-N "
                                     "(N 1–4) oder JJJJ-MM-TT-auftakt")
     return [str(v) for v in values]
 
@@ -297,7 +315,7 @@ def _links(check: _Checker) -> list[str]:
     values = check.listing("links")
     for value in values:
         if not isinstance(value, str) or not URL_RE.match(value) or len(value) > URL_MAX_LENGTH:
-            check.fail("links", f"„{value}“ ist keine http(s)-Adresse")
+            check.fail("links", f"„{_shown(value)}“ ist keine http(s)-Adresse")
     return [str(v) for v in values]
 
 

@@ -43,7 +43,7 @@ LIST_FIELDS = ("levers", "topics", "modules", "sdgs", "workshops", "adopted_from
 TEXT_FIELDS = ("title", "summary", "status", "started", "costs_eur", "funding", "visibility",
                "effort", "contact_name", "contact_role", "contact_email", "contact_phone",
                "links", "note", "extra")
-MAX_NOTE_LENGTH = 300
+MAX_NOTE_LENGTH = rules.NOTE_MAX_LENGTH
 _HEADING = re.compile(r"^## +(.+?)\s*$", re.M)
 
 
@@ -168,7 +168,8 @@ def _unique(values) -> list[str]:
 
 
 def _int(value: str | None) -> int:
-    return int(value) if value and value.strip().isascii() and value.strip().isdigit() else 0
+    value = (value or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else 0
 
 
 def _text(value) -> str:
@@ -180,7 +181,9 @@ def _amount(text: str):
     cleaned = re.sub(r"[\s.€]", "", text or "")
     if not cleaned:
         return None
-    return int(cleaned) if cleaned.isascii() and cleaned.isdigit() else text
+    if cleaned.isascii() and cleaned.isdigit():  # the rules refuse too many digits
+        return int(cleaned) if len(cleaned) <= rules.MAX_DIGITS else cleaned
+    return text
 
 
 FIELD_LABELS = {

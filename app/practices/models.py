@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from app.taxonomies.models import Lever, Topic
     from app.workshops.models import Module, Workshop
 
+REVISION_NOTE_MAX = 300  # "Was wurde geändert?" (Revision.note)
 STATUSES = ("idee", "geplant", "in-umsetzung", "umgesetzt", "verstetigt", "eingestellt")
 STATUS_LABELS = {
     "idee": "Idee",
@@ -196,7 +197,7 @@ class Revision(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     source: Mapped[str] = mapped_column(String(20))  # import, web, api
-    note: Mapped[str] = mapped_column(String(300), default="")
+    note: Mapped[str] = mapped_column(String(REVISION_NOTE_MAX), default="")
     # The complete entry in the SPEC §2 file format at this revision.
     content: Mapped[str] = mapped_column(Text)
 

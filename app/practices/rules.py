@@ -7,7 +7,7 @@ these limits for its `maxlength`/`min`/`max` hints.
 
 import re
 
-from app.practices.models import EFFORTS, STATUSES, VISIBILITIES
+from app.practices.models import EFFORTS, REVISION_NOTE_MAX, STATUSES, VISIBILITIES
 
 SLUG_RE = re.compile(r"^[a-z0-9-]{1,80}$")
 SLUG_MAX_LENGTH = 80
@@ -33,10 +33,14 @@ NUMBER_RANGES = {  # field -> (lowest, highest)
     "started": (1900, 2100),
     "costs_eur": (0, 10_000_000_000),
 }
+# Longer digit strings are out of every range above; they are never converted (Python
+# refuses int() of more than 4300 digits, and nothing needs more than a few).
+MAX_DIGITS = 18
 MODULE_RANGE = (1, 4)
 MAX_MODULES = 4
 SDG_RANGE = (1, 17)
 MIN_LEVERS = 1
 MAX_BODY_BYTES = 1_000_000  # a whole file, front matter and body
+NOTE_MAX_LENGTH = REVISION_NOTE_MAX  # the entry form's "Was wurde geändert?"
 
 CHOICES = {"status": STATUSES, "visibility": VISIBILITIES, "effort": EFFORTS}

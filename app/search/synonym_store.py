@@ -22,7 +22,9 @@ from app.timeutil import utcnow
 
 SYNONYM_FILE = DATA_DIR / "synonyms.txt"
 MAX_GROUPS = 5000
-MAX_LINE = 2000
+# The longest group and heading: read from the columns that keep them.
+MAX_LINE = SynonymGroup.__table__.c.terms.type.length
+MAX_SECTION = SynonymGroup.__table__.c.section.type.length
 MAX_ENTRY = 100
 _lock = threading.Lock()
 _loaded: dict[str, tuple[int, object]] = {}  # database URL -> (version, Synonyms)
@@ -49,7 +51,7 @@ def parse_groups(text: str) -> list[Group]:
     for line in text.splitlines():
         stripped = line.strip()
         if stripped.startswith("#"):
-            section = stripped.strip("#- ").strip()[:120]
+            section = stripped.strip("#- ").strip()[:MAX_SECTION]
             continue
         terms = stripped.split("#", 1)[0].strip()
         if terms:
@@ -63,7 +65,10 @@ def check_groups(text: str) -> list[Group]:
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
         if stripped.startswith("#"):
-            section = stripped.strip("#- ").strip()[:120]
+            section = stripped.strip("#- ").strip()
+            if len(section) > MAX_SECTION:
+                problems.append(f"Zeile {number}: Eine Überschrift darf höchstens {MAX_SECTION} "
+                                "Zeichen lang sein.")
             continue
         if not stripped:
             continue
@@ -152,7 +157,7 @@ def add_synonym_group(line: str, section: str = "") -> Group:
     seed_synonyms()
     db.session.flush()
     last = db.session.scalar(select(func.max(SynonymGroup.position))) or 0
-    group = Group(section[:120], groups[0].terms)
+    group = Group(section[:MAX_SECTION], groups[0].terms)
     db.session.add(SynonymGroup(position=last + 1, section=group.section, terms=group.terms))
     _bump()
     return group

@@ -5,6 +5,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
 
+NAME_MAX = 120  # characters of a lever's or topic's name
+SLUG_MAX = 60
+
 
 class Lever(db.Model):
     """What a municipality can pull (Hebel)."""
@@ -12,8 +15,8 @@ class Lever(db.Model):
     __tablename__ = "lever"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(String(60), unique=True)
-    name: Mapped[str] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(SLUG_MAX), unique=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -27,8 +30,8 @@ class Topic(db.Model):
     __tablename__ = "topic"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(String(60), unique=True)
-    name: Mapped[str] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(SLUG_MAX), unique=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     def __repr__(self) -> str:

@@ -18,11 +18,11 @@ from app.extensions import db
 from app.markdown import heading_slug
 from app.practices.models import Practice, PracticeLever, PracticeTopic
 from app.search.outbox import record_practice_change
-from app.taxonomies.models import Lever, Topic
+from app.taxonomies.models import NAME_MAX, SLUG_MAX, Lever, Topic
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-MAX_NAME = 120
-MAX_SLUG = 60
+MAX_NAME = NAME_MAX
+MAX_SLUG = SLUG_MAX
 MAX_DESCRIPTION = 1000
 KINDS = {"hebel": Lever, "handlungsfeld": Topic}
 

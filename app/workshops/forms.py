@@ -12,9 +12,12 @@ from datetime import date
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from app.workshops.models import DATE_NOTE_MAX, PLACE_MAX, TITLE_MAX, Workshop
+from app.workshops.models import DATE_NOTE_MAX, FILE_TITLE_MAX, PLACE_MAX, TITLE_MAX, Workshop
 
 TEXT_MAX = 100_000  # agenda and minutes (Markdown)
+# Field -> most characters, for the checks below and the templates' maxlength.
+LIMITS = {"title": TITLE_MAX, "date_note": DATE_NOTE_MAX, "place": PLACE_MAX,
+          "agenda": TEXT_MAX, "minutes": TEXT_MAX, "file_title": FILE_TITLE_MAX}
 _GERMAN_DATE = re.compile(r"(\d{1,2})\.\s*(\d{1,2})\.\s*(\d{4})")
 
 
@@ -79,7 +82,7 @@ class WorkshopInput:
         elif self.day is None:
             add("date", _("„%(value)s“ ist kein Datum. Bitte so: 07.11.2019.", value=self.date))
         if self.module and (not (self.module.isascii() and self.module.isdigit())
-                            or int(self.module) not in module_numbers):
+                            or len(self.module) > 9 or int(self.module) not in module_numbers):
             add("module", _("Bitte wählen Sie eines der vier Module oder „kein Modul“."))
         if self.host and self.host not in host_slugs:
             add("host", _("Diese Kommune ist nicht bekannt. Bitte wählen Sie aus der Liste."))

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 TITLE_MAX = 200
 PLACE_MAX = 200
 DATE_NOTE_MAX = 200
+FILE_TITLE_MAX = 300  # the title of a workshop's file
 
 
 class Module(db.Model):
@@ -88,7 +89,7 @@ class WorkshopAttachment(db.Model):
     # Generated (uuid4 hex + extension), see app.uploads.storage.
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)
     original_name: Mapped[str] = mapped_column(String(200))
-    title: Mapped[str] = mapped_column(String(300), default="")
+    title: Mapped[str] = mapped_column(String(FILE_TITLE_MAX), default="")
     content_type: Mapped[str] = mapped_column(String(40))
     size_bytes: Mapped[int]
     uploader_id: Mapped[int | None] = mapped_column(
