@@ -120,6 +120,34 @@ def test_a_query_string_beyond_128_kb_is_refused_before_parsing(client, path):
     assert len(response.data) < 20_000
 
 
+@pytest.mark.parametrize("path", [
+    "/suche?q=Energie%00", "/suche?lever%00=vorbild", "/api/v1/practices?q=%00",
+    "/praxis/abc%00def", "/api/v1/practices/abc%00", "/kommunen/x%00",
+])
+def test_a_nul_character_in_the_address_is_a_400(client, path):
+    """PostgreSQL refuses NUL in text: every query with one would have been a 500 there."""
+    response = client.get(path)
+    assert response.status_code == 400
+    if path.startswith("/api/"):
+        assert "Steuerzeichen" in response.get_json()["error"]
+    else:
+        assert "Steuerzeichen" in response.get_data(as_text=True)
+
+
+def test_a_nul_character_in_a_form_field_is_a_400_and_changes_nothing(client, login,
+                                                                        create_user):
+    from tests.conftest import csrf_token_from
+
+    user = create_user("member")
+    login(user)
+    token = csrf_token_from(client, "/konto/profil")
+    response = client.post("/konto/profil", data={"csrf_token": token, "name": "Erika\x00",
+                                                  "contact_role": "", "phone": ""})
+    assert response.status_code == 400
+    db.session.expire_all()
+    assert "\x00" not in user.name
+
+
 def _simultaneous_sign_ins(app, emails: list[str], password: str) -> list[int]:
     """Post every sign-in at the same moment, each from its own client (and thread)."""
     import threading
