@@ -9,7 +9,8 @@ lies beside the checkout, the public development set ../shared/search-dev (it is
 of the project: without it, that set is skipped with a note). Imports the entries into a
 temporary database and index, then asks GET /api/v1/practices as an anonymous caller for
 every judged query and prints nDCG@10, recall@10 and MRR per kind, and any leaks
-(metrics in benchmarks/ranking_metrics.py).
+(metrics in benchmarks/ranking_metrics.py), and how well "Ähnliche Lösungsansätze" keeps
+entries judged relevant together as neighbours.
 """
 
 from __future__ import annotations
@@ -85,6 +86,32 @@ def print_no_answer(report: dict, answers: dict) -> None:
         print(f"  {r['id']} {r['query']!r}: total {total}, match {match}")
 
 
+def print_similar(app, queries: list[dict], hidden: set[str]) -> None:
+    """'Ähnliche Lösungsansätze' against the judgments: entries judged relevant to the same
+    query should be each other's neighbours, and few neighbours should never be judged
+    together with the entry (an upper bound of the unrelated ones: judgments are partial)."""
+    from app import search
+
+    together: dict[str, set[str]] = {}
+    for row in queries:
+        relevant = [slug for slug, grade in row["relevant"].items()
+                    if grade >= 1 and slug not in hidden]
+        for slug in relevant:
+            together.setdefault(slug, set()).update(s for s in relevant if s != slug)
+    pairs = found = shown = unrelated = 0
+    with app.app_context():
+        for slug, others in sorted(together.items()):
+            neighbours = [hit.slug for hit in search.similar_practices(slug, limit=5)]
+            pairs += len(others)
+            found += len(others & set(neighbours))
+            shown += len(neighbours)
+            unrelated += len(set(neighbours) - others)
+    if pairs:
+        print(f"similar entries: {found}/{pairs} co-relevant pairs among the top 5 "
+              f"({found / pairs:.2f}); {shown / len(together):.1f} shown per entry, "
+              f"{unrelated / max(shown, 1):.2f} of them never judged together")
+
+
 SETS = {
     "dev": (SEARCH_DEV / "practices", SEARCH_DEV / "queries.tsv"),
     "holdout": (PROJECT_ROOT / "practices", Path(__file__).resolve().parent
@@ -112,6 +139,7 @@ def run(name: str = "dev", per_query: bool = False) -> dict:
         print(f"== {name}: {entries}")
         print_report(report, per_query=per_query)
         print_no_answer(report, answers)
+        print_similar(app, load_queries(queries), members_only(entries))
         return report
 
 

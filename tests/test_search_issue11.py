@@ -320,3 +320,20 @@ def test_the_sort_choice_of_an_empty_search_is_not_carried_into_a_typed_one(demo
     typed = api(client, q="Energie", sort="").get_json()["results"]  # the form sends sort=
     assert [hit["slug"] for hit in typed] == [
         hit["slug"] for hit in api(client, q="Energie", sort="relevance").get_json()["results"]]
+
+
+def test_similar_entries_share_a_topic_and_not_just_the_town(demo_content):
+    """LED street lighting listed the same town's vacancy management first, only because
+    the rare town name dominated the similarity query."""
+    from app.extensions import db
+    from app.practices.models import Practice
+    from app.search import similar_practices
+
+    led = db.session.query(Practice).filter_by(slug="led-strassenbeleuchtung-elsbeerhofen").one()
+    similar = similar_practices(led.slug)
+    assert similar and "ortskern-leerstandsmanagement-elsbeerhofen" not in {
+        hit.slug for hit in similar}
+    topics = {topic.slug for topic in led.topics}
+    for hit in similar:
+        other = db.session.query(Practice).filter_by(slug=hit.slug).one()
+        assert topics & {topic.slug for topic in other.topics}, hit.slug

@@ -22,6 +22,10 @@ def similar_query(view: View, practice: Practice) -> wq.Query | None:
                          (plain_text(practice.body)[:20_000], 1)):
         for token in analyzer(text):
             counts[token.text] += weight
+    # The town's name is rare and so weighs most, but it names the place, not the approach:
+    # without this, a town's other entries (LED lighting -> vacancy management) came first.
+    for token in analyzer(practice.municipality.name if practice.municipality else ""):
+        counts.pop(token.text, None)
     searcher = view.searcher
     scored = []
     for term, frequency in counts.items():
