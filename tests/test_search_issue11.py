@@ -215,6 +215,23 @@ def test_a_compound_nobody_wrote_answers_partial_or_nothing(towns, client):
     assert api(client, q="Nahwärme").get_json()["match"] == "all"
 
 
+def test_a_word_no_entry_has_makes_the_answer_partial_not_dropped(towns, client):
+    data = api(client, q="Quokka Nahwärme").get_json()  # nobody wrote about quokkas
+    assert data["match"] == "partial"
+    assert [hit["slug"] for hit in data["results"]][:1] == ["nahwaerme-klein"]
+    page = client.get("/suche", query_string={"q": "Quokka Nahwärme"}).get_data(as_text=True)
+    assert "Kein Eintrag enthält alle Suchbegriffe" in page
+
+
+@pytest.mark.parametrize("query", ["Freibad", "Freibad Solarthermie"])
+def test_a_sibling_in_a_synonym_group_is_not_the_thing_asked_for(towns, client, query):
+    # An outdoor pool is not an indoor pool: only the general word finds both.
+    data = api(client, q=query).get_json()
+    assert data["total"] == 0 or data["match"] == "partial"
+    found = api(client, q="Schwimmbad").get_json()
+    assert found["match"] == "all" and "hallenbad" in [h["slug"] for h in found["results"]]
+
+
 def test_the_count_of_a_question_is_the_number_of_matching_entries(towns, client):
     data = api(client, q="wie finanzieren wir eine Nahwärme", per_page=20).get_json()
     full = [hit for hit in data["results"] if hit["match"] == "all"]

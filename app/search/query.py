@@ -64,7 +64,7 @@ class Concept:
     correction: str | None = None  # the closest known word when the word is unknown
     size: int = 1  # typed words it stands for (a pair is two)
     loose: wq.Query | None = None  # for partial matching: any of a pair's words
-    partial: bool = False  # stands in by a part only: no entry has the whole compound
+    partial: bool = False  # found by a part only (no entry has the whole compound) or not at all
 
 
 @dataclass
@@ -82,7 +82,7 @@ class ParsedQuery:
 
     @property
     def partial(self) -> bool:
-        """Whether some word is only looked for by a part of it (a partial match at best)."""
+        """Whether some word is found only by a part of it, or not at all (a partial match at best)."""
         return any(c.partial for c in self.concepts)
 
     @property
@@ -255,6 +255,10 @@ class QueryBuilder:
             concept.partial = True
         if options:
             concept.query = options[0] if len(options) == 1 else wq.Or(options)
+        else:
+            # No visible entry has the word in any form: entries with the other words
+            # match only a part of the query ("Quokka Blühwiese").
+            concept.partial = True
         return concept
 
     def _known_tail(self, word: str, concept: Concept) -> list[wq.Query | None]:
