@@ -196,3 +196,15 @@ def test_written_files_parse_and_write_back_identically(data):
                                  set(TOPICS))
     assert isinstance(parsed, PracticeData), (text, [str(e) for e in parsed])
     assert write_practice_text(parsed) == text
+
+
+@given(value=st.one_of(
+    st.integers(),
+    st.text(alphabet="AaZzÄäÖöÜüß019 ._-:#,'\"&*!|>%@`?[]{}~\n", max_size=20),
+    st.sampled_from(["yes", "No", "OFF", "on", "null", "Null", "true", "False", "y", "n",
+                     "e1", "E", "inf", "nan", "x_1", "Stadt Hohenfeld", "Ab ", "A  b"])))
+@settings(FUZZ, max_examples=1000)
+def test_the_scalar_shortcut_writes_what_yaml_writes(value):
+    from app.practices.fileformat import _scalar, _yaml_scalar
+
+    assert _scalar(value) == _yaml_scalar(value)

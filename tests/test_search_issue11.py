@@ -72,6 +72,29 @@ def test_an_index_after_many_updates_ranks_exactly_like_a_fresh_rebuild(
     assert runner.invoke(args=["search", "check", "--no-repair"]).exit_code == 0
 
 
+def test_a_rebuild_spread_over_processes_ranks_like_one_in_a_single_process(
+        app, demo_content, create_user, monkeypatch, runner):
+    from sqlalchemy.orm import Session
+
+    from app.extensions import db
+    from app.search import sync
+
+    store, member = _store(app), create_user("member")
+    with Session(db.engine) as session:
+        sync.reindex(store, session)
+    store.invalidate()
+    single = ranking(), ranking(member)
+    monkeypatch.setattr(sync, "PARALLEL_REBUILD_FROM", 1)
+    assert sync.rebuild_writer_options(10).get("procs", 1) > 1  # the machine has 2+ cores
+    with Session(db.engine) as session:
+        sync.reindex(store, session)
+        assert len(store.open_index().reader().leaf_readers()) > 1  # one segment a process
+        assert sync.check(store, session).ok
+    store.invalidate()
+    assert (ranking(), ranking(member)) == single
+    assert runner.invoke(args=["search", "check", "--no-repair"]).exit_code == 0
+
+
 def test_search_check_notices_an_index_that_would_rank_otherwise(app, demo_content, runner):
     from app.extensions import db
     from app.search.analysis import Lexicon, get_lexicon, set_lexicon

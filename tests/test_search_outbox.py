@@ -230,3 +230,31 @@ def test_reindex_waits_for_a_lower_number_still_being_written(
     store.invalidate()
     assert up_to_date(store)  # the late commit is in the rebuild, no `search check` needed
     assert Path(store.folder()).name == store.current_name()
+
+
+def test_a_bulk_import_rebuilds_the_index_and_a_small_one_applies_its_rows(
+        app, runner, monkeypatch, tmp_path):
+    import shutil
+
+    from tests.conftest import DEMO_PRACTICES
+
+    monkeypatch.setattr(sync, "PARALLEL_REBUILD_FROM", 5)
+    folder = tmp_path / "files"
+    shutil.copytree(DEMO_PRACTICES, folder)
+    store = search.store_for_app(app)
+    before = store.current_name()
+    assert runner.invoke(args=["practices", "import", str(folder)]).exit_code == 0
+    rebuilt = store.current_name()
+    assert rebuilt != before  # most of the index changed: a new generation was built
+    assert up_to_date(store)
+    published = db.session.scalar(select(func.count()).select_from(Practice).where(
+        Practice.publication == "published"))
+    assert store.open_index().doc_count() == published
+    path = sorted(folder.glob("*.md"))[0]
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "\n---\n", "\n---\nEin neuer Absatz über Quokkas.\n\n", 1), encoding="utf-8")
+    assert runner.invoke(args=["practices", "import", str(folder)]).exit_code == 0
+    assert store.current_name() == rebuilt  # one changed entry: its row was applied
+    assert up_to_date(store)
+    store.invalidate()
+    assert search.search_practices(search.SearchRequest(q="Quokkas")).total == 1

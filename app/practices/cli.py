@@ -63,7 +63,9 @@ def import_command(path: Path) -> None:
     if not report.ok:
         click.echo(report.summary(), err=True)
         raise SystemExit(1)
-    search.apply_pending_changes()
+    progress = Progress("Suchindex")
+    search.apply_bulk_changes(progress)
+    progress.close()
     click.echo(report.summary())
 
 

@@ -30,7 +30,13 @@ from app.search.service import (
     search_practices,
     similar_practices,
 )
-from app.search.sync import check_not_behind, drain, drain_in_background, has_pending
+from app.search.sync import (
+    apply_bulk,
+    check_not_behind,
+    drain,
+    drain_in_background,
+    has_pending,
+)
 from app.search.synonym_store import (
     SynonymError,
     add_synonym_group,
@@ -41,7 +47,8 @@ from app.search.synonym_store import (
 
 __all__ = [
     "COST_BANDS", "EFFORTS", "PageOutOfRange",
-    "SearchArgumentError", "SearchHit", "SearchRequest", "SearchResult", "apply_pending_changes",
+    "SearchArgumentError", "SearchHit", "SearchRequest", "SearchResult", "apply_bulk_changes",
+    "apply_pending_changes",
     "changes_committed", "facet_labels", "init_app", "parse_search_args", "search_practices",
     "similar_practices", "wait_for_background_drains", "index_lag",
     "SynonymError", "add_synonym_group", "replace_synonyms", "seed_synonyms", "synonym_text",
@@ -70,6 +77,12 @@ def apply_pending_changes() -> int:
     """Apply the outbox to the index now (waits for the writer lock); return rows applied."""
     with Session(db.engine) as session:
         return drain(store_for_app(current_app), session, blocking=True)
+
+
+def apply_bulk_changes(progress=None) -> int:
+    """After an import: apply the outbox, or rebuild when it names most of the index."""
+    with Session(db.engine) as session:
+        return apply_bulk(store_for_app(current_app), session, progress)
 
 
 def index_lag() -> tuple[int, float]:

