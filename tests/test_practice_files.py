@@ -299,3 +299,38 @@ def test_lenient_spellings_are_normalised_on_export(runner, tmp_path):
     exported = (tmp_path / "out" / "locker.md").read_text(encoding="utf-8")
     assert "topics: [energie]\nmodules: [3, 2]\n" in exported
     assert "started: 2018\n" in exported
+
+
+def test_an_import_in_worker_processes_stores_what_a_sequential_one_does(
+        runner, make_app, tmp_path, monkeypatch):
+    from app.practices import services
+
+    sequential, parallel = tmp_path / "sequential", tmp_path / "parallel"
+    assert run_import(runner, BLIND_SET / "practices").exit_code == 0
+    assert runner.invoke(args=["practices", "export", str(sequential)]).exit_code == 0
+    monkeypatch.setattr(services, "PARALLEL_IMPORT_FROM", 1)  # a pool for any import
+    other = make_app()
+    with other.app_context():
+        other_runner = other.test_cli_runner()
+        assert run_import(other_runner, BLIND_SET / "practices").exit_code == 0
+        assert other_runner.invoke(args=["practices", "export", str(parallel)]).exit_code == 0
+        assert count(Revision) == count(Practice) >= 25
+    names = sorted(p.name for p in sequential.iterdir())
+    assert names == sorted(p.name for p in parallel.iterdir())
+    for name in names:
+        assert (sequential / name).read_bytes() == (parallel / name).read_bytes(), name
+
+
+def test_an_invalid_file_late_in_a_parallel_import_undoes_the_saved_ones(
+        runner, tmp_path, write_practice, monkeypatch):
+    from app.practices import services
+
+    monkeypatch.setattr(services, "PARALLEL_IMPORT_FROM", 1)
+    for number in range(40):
+        path = write_practice(f"gut-{number:02d}", municipality=f"Neudorf {number}")
+    write_practice("zz-kaputt", status="fertig")  # parsed after the good ones were saved
+    municipalities = count(Municipality)
+    result = run_import(runner, path.parent)
+    assert result.exit_code == 1 and "zz-kaputt.md" in result.output
+    assert count(Practice) == 0 and count(SearchChange) == 0 and count(Revision) == 0
+    assert count(Municipality) == municipalities

@@ -1,5 +1,7 @@
 """Writes and look-ups for municipalities."""
 
+from collections.abc import Container
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -9,11 +11,12 @@ from app.municipalities.models import Municipality, kind_from_name
 from app.municipalities.regions import region_for_district
 
 
-def unique_municipality_slug(name: str) -> str:
-    """A slug for a new municipality that no other municipality has."""
+def unique_municipality_slug(name: str, taken: Container[str] = ()) -> str:
+    """A slug for a new municipality that no other municipality has (nor one in `taken`:
+    slugs given to municipalities not flushed yet)."""
     base = heading_slug(name)[:90]
     slug, counter = base, 2
-    while _slug_taken(slug):
+    while slug in taken or _slug_taken(slug):
         slug, counter = f"{base}-{counter}", counter + 1
     return slug
 
@@ -33,14 +36,20 @@ def get_or_create_municipality(
     """The municipality of exactly this name; a new one (not committed) when unknown."""
     municipality = db.session.scalar(select(Municipality).where(Municipality.name == name))
     if municipality is None:
-        municipality = Municipality(
-            name=name, slug=unique_municipality_slug(name), kind=kind_from_name(name),
-            state=state, district=district, population=population,
-            region=region_for_district(district) if state in (None, "Bayern") else None,
-        )
+        municipality = new_municipality(name, state, district, population)
         db.session.add(municipality)
         db.session.flush()
     return municipality
+
+
+def new_municipality(name: str, state: str | None = None, district: str | None = None,
+                     population: int | None = None, taken: Container[str] = ()) -> Municipality:
+    """A municipality of this name, not yet in the session, with a slug of its own."""
+    return Municipality(
+        name=name, slug=unique_municipality_slug(name, taken), kind=kind_from_name(name),
+        state=state, district=district, population=population,
+        region=region_for_district(district) if state in (None, "Bayern") else None,
+    )
 
 
 class MunicipalityError(ValueError):
