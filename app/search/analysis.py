@@ -144,6 +144,7 @@ class Lexicon:
     stems: set[str] = field(default_factory=set)
     cache: dict[str, tuple[str, ...]] = field(default_factory=dict)
     terms_cache: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    derived: dict = field(default_factory=dict)  # other results of this dictionary's splits
 
     @classmethod
     def build(cls, corpus_words: Iterable[str]) -> Lexicon:
@@ -164,6 +165,7 @@ class Lexicon:
             self.words, self.stems = fresh.words, fresh.stems
             self.cache.clear()
             self.terms_cache.clear()
+            self.derived.clear()
 
     def known(self, part: str, final: bool) -> bool:
         """Whether a part may stand in a compound (a final part may be inflected)."""

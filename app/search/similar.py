@@ -7,29 +7,28 @@ from collections import Counter
 from whoosh import query as wq
 
 from app.practices.models import Practice
-from app.search.analysis import german_analyzer
+from app.search.analysis import german_analyzer, get_lexicon
 from app.search.documents import plain_text
 from app.search.index import View
 
 MAX_TERMS = 25
+MAX_CACHED = 512  # entries whose term counts are kept
 
 
 def similar_query(view: View, practice: Practice) -> wq.Query | None:
     """An OR over the entry's terms weighted by tf·idf (title counts thrice)."""
-    analyzer = german_analyzer()
-    counts: Counter = Counter()
-    for text, weight in ((practice.title, 3), (practice.summary, 2),
-                         (plain_text(practice.body)[:20_000], 1)):
-        for token in analyzer(text):
-            counts[token.text] += weight
-    # The town's name is rare and so weighs most, but it names the place, not the approach:
-    # without this, a town's other entries (LED lighting -> vacancy management) came first.
-    for token in analyzer(practice.municipality.name if practice.municipality else ""):
-        counts.pop(token.text, None)
+    key = ("similar-terms", practice.title, practice.summary, practice.body,
+           practice.municipality.name if practice.municipality else "")
+    cache = get_lexicon().derived  # cleared when the splitting dictionary changes
+    counts = cache.get(key)
+    if counts is None:
+        if len(cache) >= MAX_CACHED:
+            cache.clear()
+        counts = cache[key] = entry_terms(*key[1:])
     searcher = view.searcher
     scored = []
-    for term, frequency in counts.items():
-        if len(term) < 3 or term.isdigit() or not searcher.doc_frequency("body", term):
+    for term, frequency in counts:
+        if not searcher.doc_frequency("body", term):
             continue
         scored.append((frequency * searcher.idf("body", term), term))
     scored.sort(reverse=True)
@@ -39,3 +38,20 @@ def similar_query(view: View, practice: Practice) -> wq.Query | None:
     highest = top[0][0]
     return wq.Or([wq.Term(field, term, boost=weight / highest * boost)
                   for weight, term in top for field, boost in (("title", 2.0), ("body", 1.0))])
+
+
+def entry_terms(title: str, summary: str, body: str,
+                municipality: str) -> tuple[tuple[str, int], ...]:
+    """An entry's weighted term counts (kept per text by similar_query: analysing the
+    whole text again on every entry page was a tenth of its time)."""
+    analyzer = german_analyzer()
+    counts: Counter = Counter()
+    for text, weight in ((title, 3), (summary, 2), (plain_text(body)[:20_000], 1)):
+        for token in analyzer(text):
+            counts[token.text] += weight
+    # The town's name is rare and so weighs most, but it names the place, not the approach:
+    # without this, a town's other entries (LED lighting -> vacancy management) came first.
+    for token in analyzer(municipality):
+        counts.pop(token.text, None)
+    return tuple((term, frequency) for term, frequency in counts.items()
+                 if len(term) >= 3 and not term.isdigit())
