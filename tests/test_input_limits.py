@@ -251,12 +251,12 @@ def test_password_reset_email(client):
 
 
 def test_change_password(client, representative):
-    """Answers 200 with the form and its messages, like a wrong current password."""
+    """Answers 422 with the form and its messages, like a wrong current password."""
     stored = db.session.get(User, representative.id).password_hash
     response = post_form(client, "/konto/passwort-aendern", {
         "current_password": "p" * LONG, "password": "q" * LONG, "confirm": "q" * LONG})
     html = response.get_data(as_text=True)
-    assert response.status_code == 200 and "Passwort ist geändert" not in html  # form again
+    assert response.status_code == 422 and "Passwort ist geändert" not in html  # form again
     assert "Das Passwort darf höchstens 256 Zeichen lang sein." in html
     assert db.session.get(User, representative.id).password_hash == stored
 

@@ -126,8 +126,9 @@ def set_password(token: str):
         else:
             flash(_("Ihr Passwort ist gespeichert. Bitte melden Sie sich jetzt an."), "success")
             return redirect(url_for("accounts.login"))
-    response = current_app.make_response(
-        render_template("accounts/set_password.html", form=form, user=stored.user))
+    response = current_app.make_response((
+        render_template("accounts/set_password.html", form=form, user=stored.user),
+        422 if form.is_submitted() else 200))
     response.headers["Referrer-Policy"] = "no-referrer"  # the token is in this page's URL
     return response
 
@@ -149,7 +150,8 @@ def change_password():
         else:
             flash(_("Ihr Passwort ist geändert. Andere Sitzungen wurden beendet."), "success")
             return redirect(url_for("accounts.profile"))
-    return render_template("accounts/change_password.html", form=form)
+    status = 422 if form.is_submitted() else 200  # refused: the form again, with reasons
+    return render_template("accounts/change_password.html", form=form), status
 
 
 @bp.get("")
