@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from itertools import combinations
 
+import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from whoosh import query as wq
@@ -20,6 +21,7 @@ from whoosh import query as wq
 from app.search.analysis import (
     HYPHENS,
     LINKERS,
+    MORPHEMES,
     STOP_WORDS,
     WORD_RE,
     _read_words,
@@ -45,6 +47,12 @@ MIN_KNOWN_TAIL = 5
 TAIL_SYNONYM_WEIGHT = 0.35  # synonyms of a compound's tail or hyphen piece ("E-|Ladestation")
 PAIR_COMPOUND_WEIGHT = 1.5  # two typed words that form a compound in the entries
 MAX_TAIL_SYNONYMS = 2
+# A compound's parts stand for the whole only where they stand close together in one text
+# field ("Dächern von Schule und Turnhalle" for "Turnhallendach"): at most this many
+# positions apart. Parts scattered over an entry ("BioKlima-Programm" … "560 Tonnen" for
+# "Biotonne") are a partial match. Only the best-scoring candidates are read (positions).
+NEAR_WINDOW = 5
+MAX_NEAR_CHECKS = 100
 
 QUERY_STOP_WORDS = frozenset(normalize(w) for w in _read_words("query_stopwords.txt"))
 # Generic words ("Gemeinde", "Stadt", "weniger") dropped when another content word remains.
@@ -211,6 +219,10 @@ class QueryBuilder:
         """The query for one typed word."""
         norm = normalize(text.lower())
         joined, atoms_raw, tails_raw = compound(norm)
+        # A word the splitter cuts into known words is a compound nobody wrote, not a typo:
+        # it is corrected only to a spelling of the same parts ("Hitzeaktion|s|plan"), not
+        # to some other word ("Biotonne" is no "Biotope").
+        same_parts = atoms_raw if len(atoms_raw) >= 2 and not HYPHENS.search(norm) else None
         if not atoms_raw and not self.known(stem(joined)):
             atoms_raw = known_head(joined)
         full = stem(joined)
@@ -220,8 +232,10 @@ class QueryBuilder:
         options: list[wq.Query | None] = [self.any_field(full, 1.0)]
         options += [self.any_field(t, TAIL_WEIGHT) for t in tails]
         concept.terms.update(tails)
+        parts, part_terms = None, []
         if len(atoms) >= 2:
-            options.append(self._parts(atoms, concept))
+            parts, part_terms = self._parts(atoms, concept)
+            options.append(parts)
         for expression in synonyms().of(full):
             options.append(self.all_of(expression, SYNONYM_WEIGHT))
             concept.terms.update(expression)
@@ -232,10 +246,17 @@ class QueryBuilder:
                     options.append(self.all_of(expression, TAIL_SYNONYM_WEIGHT))
                     concept.terms.update(expression)
         known = self.known(full)
-        corrections = self._fuzzy(norm, concept) if not known and not synonyms().of(full) else []
+        corrections = self._fuzzy(norm, concept, same_parts) if not (
+            known or synonyms().of(full)) else []
         options += corrections
         if not known and not atoms and not any(o is not None for o in corrections):
-            options += self._known_tail(joined, concept)
+            head, tail_options = self._known_tail(joined, concept)
+            if tail_options and not self._matches_any([o for o in options if o is not None]):
+                # Only the ending is known: the beginning the splitter could not cut off is
+                # a word no visible entry has ("Einheimischen|modell"), unless it is a stop
+                # word ("Mehr|generationenhaus").
+                concept.partial = head not in STOP_WORDS | MORPHEMES
+            options += tail_options
         options = [o for o in options if o is not None]
         if len(atoms) >= 2 and not self._matches_any(options):
             # No entry has the whole compound: any of its pieces ("Bio-Lebensmittel") or
@@ -253,6 +274,17 @@ class QueryBuilder:
                     concept.terms.update(expression)
             options = [o for o in options if o is not None]
             concept.partial = True
+        elif parts is not None and not self._matches_any(
+                [o for o in options if o is not parts]) and not self._near(parts, part_terms):
+            # Only the parts are found, and nowhere close together: no entry has the whole.
+            concept.partial = True
+        if len(HYPHENS.split(norm)) > 1 and not concept.partial:
+            # Each piece of a hyphenated word is a word the reader typed: one that no visible
+            # entry has in any form makes the match partial ("Foodsharing-Kühlschrank"), as
+            # it would as a separate word.
+            concept.partial = any(self.concept(piece).partial for piece in HYPHENS.split(norm)
+                                  if len(piece) >= 3 and piece.isalpha()
+                                  and piece not in STOP_WORDS)
         if options:
             concept.query = options[0] if len(options) == 1 else wq.Or(options)
         else:
@@ -261,15 +293,16 @@ class QueryBuilder:
             concept.partial = True
         return concept
 
-    def _known_tail(self, word: str, concept: Concept) -> list[wq.Query | None]:
-        """An unknown word's longest ending the index knows ("mehr|generationenhaus").
+    def _known_tail(self, word: str, concept: Concept) -> tuple[str, list[wq.Query | None]]:
+        """An unknown word's longest ending the index knows ("mehr|generationenhaus"), and
+        the beginning cut off.
 
         The splitter cannot cut off a stop word or an unknown beginning, so the longest
         known tail compound (at least MIN_KNOWN_TAIL letters) stands in for the word, weakly.
         """
         word = HYPHENS.sub("", word)
         if not word.isalpha():
-            return []
+            return "", []
         for start in range(3, len(word) - MIN_KNOWN_TAIL + 1):
             tail = stem(word[start:])
             if len(tail) >= MIN_KNOWN_TAIL - 1 and self.known(tail):
@@ -278,8 +311,8 @@ class QueryBuilder:
                 for expression in synonyms().of(tail):
                     options.append(self.all_of(expression, KNOWN_TAIL_WEIGHT * SYNONYM_WEIGHT))
                     concept.terms.update(expression)
-                return options
-        return []
+                return word[:start], options
+        return "", []
 
     def compound_of(self, first: str, second: str) -> str | None:
         """The stem of a compound two typed words form ("Fläche verbrauchen" → flächenverbrauch).
@@ -306,23 +339,65 @@ class QueryBuilder:
         """Whether any of these queries finds at least one entry."""
         return any((self.engine.evaluate(o)[0] & self.visible).any() for o in options)
 
-    def _parts(self, atoms: list[str], concept: Concept) -> wq.Query | None:
-        """All parts of a compound, each also as its synonyms ("PV-Pflicht")."""
-        groups = []
+    def _parts(self, atoms: list[str], concept: Concept
+               ) -> tuple[wq.Query | None, list[set[str]]]:
+        """All parts of a compound, each also as its synonyms ("PV-Pflicht"); and per part
+        the single terms that stand for it (for _near)."""
+        groups, terms = [], []
         for atom in atoms:
             alternatives = [self.any_field(atom, PARTS_WEIGHT)]
+            words = {atom}
             for expression in synonyms().of(atom):
                 alternatives.append(self.all_of(expression, PARTS_WEIGHT * 0.8))
                 concept.terms.update(expression)
+                if len(expression) == 1:
+                    words.add(expression[0])
             alternatives = [a for a in alternatives if a is not None]
             if not alternatives:
-                return None
+                return None, []
             groups.append(alternatives[0] if len(alternatives) == 1 else wq.Or(alternatives))
+            terms.append(words)
             concept.terms.add(atom)
-        return wq.And(groups)
+        return wq.And(groups), terms
 
-    def _fuzzy(self, norm: str, concept: Concept) -> list[wq.Query | None]:
-        """Known words within a small edit distance, for a word the index does not know."""
+    def _near(self, parts: wq.Query, terms: list[set[str]]) -> bool:
+        """Whether a visible entry has a term of every part within NEAR_WINDOW positions of
+        the others in one text field (a compound written out: "Dach der Turnhalle")."""
+        mask, scores = self.engine.evaluate(parts)
+        ids = np.flatnonzero(mask & self.visible)
+        if not len(ids):
+            return False
+        ids = np.sort(ids[np.argsort(-scores[ids], kind="stable")[:MAX_NEAR_CHECKS]])
+        for name in PHRASE_FIELDS:
+            found = [self._positions(name, words, ids) for words in terms]
+            for doc in set.intersection(*(set(f) for f in found)):
+                if _window([f[doc] for f in found]) <= NEAR_WINDOW:
+                    return True
+        return False
+
+    def _positions(self, name: str, words: set[str], ids: np.ndarray) -> dict[int, list[int]]:
+        """Positions of any of these terms in one field of the given (sorted) entries."""
+        found: dict[int, list[int]] = {}
+        for word in words:
+            if not self.has(name, word):
+                continue
+            matcher = self.searcher.postings(name, word)
+            for doc in ids:
+                doc = int(doc)
+                if not matcher.is_active():
+                    break
+                if matcher.id() < doc:
+                    matcher.skip_to(doc)
+                    if not matcher.is_active():
+                        break
+                if matcher.id() == doc:
+                    found.setdefault(doc, []).extend(matcher.value_as("positions"))
+        return found
+
+    def _fuzzy(self, norm: str, concept: Concept,
+               same_parts: list[str] | None = None) -> list[wq.Query | None]:
+        """Known words within a small edit distance, for a word the index does not know
+        (for a compound of known words: only those made of the same parts)."""
         word = HYPHENS.sub("", norm)
         if len(word) < 5 or not word.isalpha():
             return []
@@ -336,6 +411,9 @@ class QueryBuilder:
         counts = vocabulary.counts(public_only=not self.members)
         found = [item for item in found
                  if counts.get(item[0]) or item[0] in synonyms().words]
+        if same_parts is not None:
+            parts = [stem(a) for a in same_parts]
+            found = [item for item in found if [stem(a) for a in compound(item[0])[1]] == parts]
         found.sort(key=lambda item: (item[1], -counts.get(item[0], 0), item[0]))
         options = []
         for candidate, distance, _ in found[:MAX_FUZZY]:
@@ -363,6 +441,23 @@ class QueryBuilder:
         phrases = [wq.Phrase(name, stems, slop=2, boost=FIELD_BOOSTS[name])
                    for name in PHRASE_FIELDS]
         return wq.Or(phrases), set(stems)
+
+
+def _window(positions: list[list[int]]) -> int:
+    """The shortest span of positions that holds one position of every list."""
+    events = sorted((pos, group) for group, items in enumerate(positions) for pos in items)
+    count: dict[int, int] = {}
+    best, start = 1 << 30, 0
+    for pos, group in events:
+        count[group] = count.get(group, 0) + 1
+        while len(count) == len(positions):
+            first, first_group = events[start]
+            best = min(best, pos - first)
+            count[first_group] -= 1
+            if not count[first_group]:
+                del count[first_group]
+            start += 1
+    return best
 
 
 def halves(atoms: list[str]) -> list[str]:
