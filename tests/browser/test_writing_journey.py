@@ -140,3 +140,15 @@ def test_write_preview_save_submit_edit_twice_and_see_the_diff(open_page, live_s
     assert title in page.content()
     check_page(page, f"meine {width}", problems)
     assert not problems, "\n".join(problems)
+
+
+def test_typing_a_title_lists_similar_published_entries_with_translated_texts(
+        open_page, live_server):
+    page = open_page(WIDTHS["360"])
+    sign_in(page, live_server)
+    page.locator("#feld-title").press_sequentially("Straßenbeleuchtung LED", delay=20)
+    box = page.locator("#gibt-es-schon")
+    box.locator("h2").wait_for()
+    assert box.locator("h2").inner_text() == "Gibt es schon …?"  # from the template's data-
+    assert "Erfahrungsbericht" in box.locator("p").inner_text()
+    assert box.locator("a[href^='/praxis/']").count() >= 1

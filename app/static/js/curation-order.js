@@ -45,6 +45,6 @@
   });
   var hint = document.createElement("p");
   hint.className = "form-hint";
-  hint.textContent = "Sie können die Einträge auch mit der Maus an eine andere Stelle ziehen.";
+  hint.textContent = list.getAttribute("data-drag-hint");  // translated in the template
   list.parentNode.insertBefore(hint, list);
 }());

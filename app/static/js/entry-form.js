@@ -12,9 +12,9 @@
     if (!results.length) { return; }
     var heading = document.createElement("h2");
     heading.className = "similar-title";
-    heading.textContent = "Gibt es schon …?";
+    heading.textContent = box.getAttribute("data-heading");  // texts translated in the template
     var hint = document.createElement("p");
-    hint.textContent = "Diese veröffentlichten Einträge klingen ähnlich. Wenn Ihr Ansatz derselbe ist, schreiben Sie dort lieber einen Erfahrungsbericht.";
+    hint.textContent = box.getAttribute("data-hint");
     var list = document.createElement("ul");
     results.slice(0, 5).forEach(function (hit) {
       var item = document.createElement("li");
