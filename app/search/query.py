@@ -211,7 +211,7 @@ class QueryBuilder:
 
     def known(self, term: str) -> bool:
         """Whether an entry this caller may see has the term."""
-        if term not in self.view.cached("known-terms", lambda: _known_terms(self.view)):
+        if not self.view.has_term(term):
             return False
         return any(self.has(name, term) for name in FIELD_BOOSTS)
 
@@ -476,12 +476,6 @@ def known_head(word: str) -> list[str]:
         if lexicon.known(word[:end], final=False):
             return [word[:end], word[end:]]
     return []
-
-
-def _known_terms(view: View) -> frozenset[str]:
-    """Every term of the text fields, for fast "does the index know it" checks."""
-    reader = view.searcher.reader()
-    return frozenset(term for name in FIELD_BOOSTS for term in reader.field_terms(name))
 
 
 def _buckets(view: View) -> dict[str, list[str]]:
