@@ -118,6 +118,9 @@ SETS = {
                 / "search-holdout" / "queries.tsv"),
     "blind": (Path(__file__).resolve().parent / "search-blind" / "practices",
               Path(__file__).resolve().parent / "search-blind" / "queries.tsv"),
+    # A second set written without knowledge of the search code.
+    "blind2": (Path(__file__).resolve().parent / "search-blind2" / "practices",
+               Path(__file__).resolve().parent / "search-blind2" / "queries.tsv"),
     # Questions and queries without an answer on the demo entries (issue 11).
     "own": (PROJECT_ROOT / "practices", Path(__file__).resolve().parent
             / "search-own" / "queries.tsv"),
