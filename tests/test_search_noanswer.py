@@ -101,3 +101,15 @@ def test_a_hyphen_piece_no_entry_has_makes_the_match_partial(compounds, client):
     assert data["match"] == "partial" and slugs(data)[:1] == ["trinkbrunnen"]
     data = api(client, q="Trinkwasser-Brunnen").get_json()
     assert data["match"] == "all" and slugs(data)[:1] == ["trinkbrunnen"]
+
+
+def test_a_half_of_a_long_compound_also_counts_written_apart(import_folder, tmp_path, client):
+    folder = tmp_path / "abwasser"
+    folder.mkdir()
+    write_entry(folder, "kanalwaerme", "Heizen mit dem Kanal",
+                "Ein Wärmetauscher holt die Wärme aus dem Abwasserkanal.")
+    write_entry(folder, "schule", "Eine neue Schule", "Die Schule bekam neue Fenster.")
+    import_folder(folder)
+    # Nobody wrote "Abwasserwärme" nor "Wärmenutzung": its first half, written apart.
+    data = api(client, q="Abwasserwärmenutzung").get_json()
+    assert data["match"] == "partial" and slugs(data) == ["kanalwaerme"]

@@ -272,6 +272,11 @@ class QueryBuilder:
                 for expression in synonyms().of(stem(part)):
                     options.append(self.all_of(expression, weight * SYNONYM_WEIGHT))
                     concept.terms.update(expression)
+                # A half of several parts also counts written apart: "Abwasser|wärme|nutzung"
+                # finds "Wärme aus dem Abwasserkanal" (still a partial match).
+                half_atoms = [stem(a) for a in compound(part)[1] if a not in STOP_WORDS]
+                if len(half_atoms) >= 2 and len(pieces) <= 1:
+                    options.append(self._parts(half_atoms, concept)[0])
             options = [o for o in options if o is not None]
             concept.partial = True
         elif parts is not None and not self._matches_any(
