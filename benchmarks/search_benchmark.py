@@ -96,6 +96,8 @@ MULTI = ["Bürgerbeteiligung Solarpark", "Nahwärme Hackschnitzel Neubaugebiet",
 
 
 def municipalities(rng: random.Random, count: int) -> list[tuple[str, str, int]]:
+    # at most as many as there are distinct names (100,000 entries asked for more: no end)
+    count = min(count, 3 * len(PREFIXES) * len(SUFFIXES) * 3)
     names = set()
     while len(names) < count:
         names.add(f"{rng.choice(['Gemeinde', 'Markt', 'Stadt'])} "
