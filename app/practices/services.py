@@ -6,8 +6,8 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from functools import partial
 from datetime import date, datetime, time
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import func, select

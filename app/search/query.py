@@ -90,7 +90,7 @@ class ParsedQuery:
 
     @property
     def partial(self) -> bool:
-        """Whether some word is found only by a part of it, or not at all (a partial match at best)."""
+        """Whether some word is found only by a part of it, or not at all (partial at best)."""
         return any(c.partial for c in self.concepts)
 
     @property
