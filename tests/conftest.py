@@ -334,3 +334,79 @@ def smtp_server(app):
     finally:
         sink.wait()
         controller.stop()
+
+
+# --- invented search entries (issue 11 tests) ---------------------------------------
+
+ENTRY = """---
+title: {title}
+municipality: {municipality}
+district: {district}
+population: {population}
+summary: >-
+  {summary}
+levers: [{levers}]
+topics: [{topics}]
+status: umgesetzt
+{extra}---
+## Ausgangslage
+
+{body}
+
+## Kosten und Finanzierung
+
+{costs}
+"""
+
+
+def write_entry(folder, slug, title, summary, body="Das Vorhaben läuft gut.",
+                municipality="Gemeinde Testdorf", district="Bayreuth", population=3000,
+                levers="vorbild", topics="energie", costs_eur=None, effort=None,
+                costs="Die Kosten trug der Haushalt."):
+    extra = "".join(f"{key}: {value}\n" for key, value in (("costs_eur", costs_eur),
+                                                          ("effort", effort)) if value)
+    (folder / f"{slug}.md").write_text(ENTRY.format(
+        title=title, municipality=municipality, district=district, population=population,
+        summary=summary, levers=levers, topics=topics, extra=extra, body=body, costs=costs),
+        encoding="utf-8")
+
+
+@pytest.fixture
+def towns(import_folder, tmp_path):
+    """Entries from towns of different sizes and districts (invented texts)."""
+    folder = tmp_path / "towns"
+    folder.mkdir()
+    write_entry(folder, "streuobst", "Streuobstwiesen retten mit Baumpatenschaften",
+                "Bürger pflegen alte Obstbäume und ernten dafür.", topics="natur",
+                costs_eur=9800, effort="gering", municipality="Gemeinde Obstdorf",
+                district="Bamberg", population=1800)
+    write_entry(folder, "hallenbad", "Hallenbad mit Solarthermie beheizt",
+                "Das Hallenbad spart Gas durch Solarthermie auf dem Dach.",
+                costs_eur=180000, effort="mittel", municipality="Stadt Badeort",
+                district="Passau", population=14000)
+    write_entry(folder, "gruendach", "Gründach auf dem Bauhof",
+                "Ein Gründach hält Regenwasser zurück und kühlt die Halle.",
+                topics="klimaanpassung", costs_eur=42000, effort="mittel",
+                municipality="Gemeinde Obstdorf", district="Bamberg", population=1800)
+    write_entry(folder, "brunnen", "Trinkwasserbrunnen am Marktplatz",
+                "Ein Brunnen mit frischem Wasser hilft an heißen Tagen.",
+                topics="klimaanpassung", costs_eur=None, municipality="Markt Brunnfeld",
+                district="Bayreuth", population=4200)
+    write_entry(folder, "wasserleitung", "Wasserleitungen saniert",
+                "Lecks im Wassernetz wurden gefunden und geschlossen; Wasser sparen lohnt.",
+                topics="klimaanpassung", costs_eur=300000, effort="hoch",
+                municipality="Stadt Lechtal", district="Augsburg", population=22000)
+    write_entry(folder, "nahwaerme-klein", "Nahwärme für das Dorf",
+                "Ein kleines Nahwärmenetz versorgt Schule und Rathaus mit Wärme aus Holz.",
+                costs_eur=650000, effort="hoch", municipality="Gemeinde Obstdorf",
+                district="Bamberg", population=1800,
+                costs="Finanziert über eine Genossenschaft und Förderung.")
+    write_entry(folder, "nahwaerme-gross", "Nahwärmenetz der Stadtwerke",
+                "Die Stadtwerke bauen ein großes Nahwärmenetz mit Wärme aus Holz.",
+                costs_eur=4000000, effort="hoch", municipality="Stadt Lechtal",
+                district="Augsburg", population=22000)
+    return import_folder(folder)
+
+
+def api(client, **params):
+    return client.get("/api/v1/practices", query_string=params)

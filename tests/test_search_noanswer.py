@@ -4,7 +4,7 @@ another word. Real database and index; invented texts."""
 
 import pytest
 
-from tests.test_search_issue11 import api, towns, write_entry  # noqa: F401 - fixture
+from tests.conftest import api, write_entry
 
 
 def partial_or_nothing(data) -> bool:

@@ -387,6 +387,7 @@ def text_hash(text: str) -> str:
 # hyphens and underscores, no space at the end (and not read as another type, below).
 _PLAIN_STRING = re.compile(r"[A-Za-zÄÖÜäöüß][A-Za-z0-9ÄÖÜäöüß ._-]*(?<! )\Z")
 _STR_TAG = "tag:yaml.org,2002:str"
+_RESOLVER = yaml.resolver.Resolver()  # which plain strings YAML would read as another type
 
 
 def _scalar(value) -> str:
@@ -398,8 +399,7 @@ def _scalar(value) -> str:
     if type(value) is int:
         return str(value)
     if (isinstance(value, str) and _PLAIN_STRING.match(value)
-            and yaml.resolver.Resolver().resolve(yaml.ScalarNode, value, (True, False))
-            == _STR_TAG):
+            and _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == _STR_TAG):
         return value
     return _yaml_scalar(value)
 
