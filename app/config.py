@@ -81,4 +81,6 @@ def load_config(instance_path: Path, overrides: dict) -> dict:
         "LOG_FORMAT": os.environ.get("LOG_FORMAT", "text"),
         "HEALTH_MAX_OUTBOX_LAG": _int_env("HEALTH_MAX_OUTBOX_LAG", 60),
         "PAGE_CACHE_SECONDS": _int_env("PAGE_CACHE_SECONDS", 5),  # anonymous pages; 0: off
+        # an entry's page is checked against the entry's own version too (app/pagecache.py)
+        "ENTRY_PAGE_CACHE_SECONDS": _int_env("ENTRY_PAGE_CACHE_SECONDS", 60),
     }

@@ -3,13 +3,23 @@
 Measured under load (benchmarks/load.py): most requests are anonymous reads of the same
 pages, and rendering them (templates, a dozen queries) was most of the work. A page is
 kept only when the request carried no cookie at all (so no session, no sign-in, no
-flash message, no Merkliste) and the answer is a 200 that sets no cookie. It is served
-again only while
+flash message, no Merkliste) and the answer is a 200 that sets no cookie.
 
-- the data version is unchanged: every commit that wrote anything, in any process of
-  this installation, touches a small file (`DATA_VERSION_FILE`), and
-- it is younger than PAGE_CACHE_SECONDS (search results: at most one second, so the
-  search agrees with the database as soon as the index has applied a change).
+Which commit makes which page stale (every process of the installation sees the same
+version files beside the index):
+
+- An ordinary edit of an entry (its text, fields and links, with its revision) touches
+  that entry's version file only: its page and API document are rendered again at once.
+  Lists that show it (home page, search, modules, feeds) may show the old title for at
+  most their lifetime (PAGE_CACHE_SECONDS; search results at most one second).
+- Anything else (publication or visibility decisions, new or deleted entries, reports,
+  municipalities, accounts, taxonomies …) touches `DATA_VERSION_FILE`: every cached page
+  of every process is stale. So is a bulk UPDATE or DELETE, unless it is on a table that
+  no public page shows (QUIET_TABLES).
+- Writes that no public page shows (QUIET_TABLES) touch nothing.
+
+Before, every commit made every page stale; under a 5 % share of edits that happened
+about twice a second and the cache almost never answered.
 
 PAGE_CACHE_SECONDS=0 turns it off; it is off in tests (TESTING) unless a test asks.
 """
@@ -24,7 +34,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from flask import Flask, current_app, g, has_app_context, request
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 CACHED_ENDPOINTS = {
@@ -34,15 +44,27 @@ CACHED_ENDPOINTS = {
     "feeds.lever", "feeds.module",
 }
 SEARCH_ENDPOINTS = {"search_ui.search", "api.list_practices"}
+ENTRY_ENDPOINTS = {"practices.detail", "api.get_practice"}  # checked against the entry
+# Tables no cached public page reads: the search outbox, sign-in failures, the audit log,
+# tokens, parked forms and Merklisten (signed-in pages are never cached).
+QUIET_TABLES = {"search_change", "search_consumer", "auth_failure", "security_event",
+                "password_token", "parked_form", "remembered_practice", "invitation"}
+# An entry's own rows: a change there is the entry's change.
+ENTRY_TABLES = {"revision", "practice_lever", "practice_topic", "practice_module",
+                "practice_workshop", "practice_sdg"}
+LINK_LISTS = ("lever_links", "topic_links", "module_links", "workshop_links", "sdg_links")
+# Practice columns whose change can hide an entry or move its address: never entry-scoped.
+GLOBAL_PRACTICE_COLUMNS = ("slug", "publication", "visibility")
+ROW_LOCK_ONLY = "row_lock_only"  # execution option of an UPDATE that changes no value
 MAX_ENTRIES = 512
 MAX_BODY = 512 * 1024
 
-_pages: OrderedDict[str, tuple[float, int, int, bytes, list]] = OrderedDict()
+_pages: OrderedDict[str, tuple[float, tuple[int, int], int, bytes, list]] = OrderedDict()
 _lock = threading.Lock()
 
 
 def data_version(path: str) -> int:
-    """The version file's modification time in nanoseconds (0 when it does not exist)."""
+    """A version file's modification time in nanoseconds (0 when it does not exist)."""
     try:
         return os.stat(path).st_mtime_ns
     except FileNotFoundError:
@@ -50,32 +72,112 @@ def data_version(path: str) -> int:
 
 
 def bump(path: str) -> None:
-    """A commit wrote data: every process's cached pages are out of date."""
+    """A commit wrote data: pages rendered from the file's version are out of date."""
     with contextlib.suppress(OSError):  # no index folder yet: nothing was cached from it
+        Path(path).parent.mkdir(exist_ok=True)
         Path(path).touch()
+        now = time.time_ns()  # finer than the coarse clock `touch` uses
+        os.utime(path, ns=(now, now))
 
 
-@event.listens_for(Session, "after_flush")
-def _wrote(session, _context):
-    session.info["kff_wrote"] = True
+def entry_version_file(slug: str) -> str:
+    return str(Path(current_app.config["DATA_VERSION_FILE"]).parent / "page-versions" / slug)
+
+
+def _changes(session) -> dict:
+    return session.info.setdefault("kff_page_changes", {"global": False, "entries": set()})
+
+
+def _entry_slug(session, obj) -> str | None:
+    """The slug of the entry an ENTRY_TABLES row belongs to, if that entry is at hand."""
+    from app.practices.models import Practice
+
+    practice = obj.__dict__.get("practice")  # a revision names its entry
+    if practice is None and obj.practice_id is not None:
+        practice = session.identity_map.get(inspect(Practice).identity_key_from_primary_key(
+            (obj.practice_id,)))
+    if practice is None:  # a new link row: its key is set by the flush, from the entry's list
+        practice = next((p for p in session.dirty | session.new if isinstance(p, Practice)
+                         and any(obj in p.__dict__.get(name, ()) for name in LINK_LISTS)), None)
+    return practice.slug if practice is not None else None
+
+
+def _classify(session, obj, is_new_or_deleted: bool) -> None:
+    from app.practices.models import Practice
+
+    table = getattr(obj, "__tablename__", "")
+    changes = _changes(session)
+    if table in QUIET_TABLES:
+        return
+    if isinstance(obj, Practice) and not is_new_or_deleted:
+        state = inspect(obj)
+        if not any(state.attrs[name].history.has_changes()
+                   for name in GLOBAL_PRACTICE_COLUMNS):
+            changes["entries"].add(obj.slug)
+            return
+    elif table in ENTRY_TABLES:
+        slug = _entry_slug(session, obj)
+        if slug is not None:
+            changes["entries"].add(slug)
+            return
+    changes["global"] = True
+
+
+@event.listens_for(Session, "before_flush")
+def _writing(session, _context, _instances):
+    # Before the flush: afterwards the changed attributes' history is gone.
+    for obj in session.new | session.deleted:
+        _classify(session, obj, True)
+    for obj in session.dirty:
+        if session.is_modified(obj):
+            _classify(session, obj, False)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bulk_statement(state):
+    if not (state.is_update or state.is_delete or state.is_insert):
+        return
+    if state.execution_options.get(ROW_LOCK_ONLY):
+        return
+    table = getattr(state.statement, "table", None)
+    if getattr(table, "name", None) not in QUIET_TABLES:
+        _changes(state.session)["global"] = True
 
 
 @event.listens_for(Session, "after_commit")
 def _committed(session):
-    if session.info.pop("kff_wrote", False) and has_app_context():
-        path = current_app.config.get("DATA_VERSION_FILE")
-        if path:
-            bump(path)
+    changes = session.info.pop("kff_page_changes", None)
+    if not changes or not has_app_context():
+        return
+    path = current_app.config.get("DATA_VERSION_FILE")
+    if not path:
+        return
+    if changes["global"]:
+        bump(path)
+    else:
+        for slug in changes["entries"]:
+            bump(entry_version_file(slug))
 
 
 @event.listens_for(Session, "after_rollback")
 def _rolled_back(session):
-    session.info.pop("kff_wrote", None)
+    session.info.pop("kff_page_changes", None)
 
 
 def _ttl(endpoint: str) -> float:
     seconds = current_app.config["PAGE_CACHE_SECONDS"]
+    if endpoint in ENTRY_ENDPOINTS:  # checked against the entry's own version as well
+        return current_app.config.get("ENTRY_PAGE_CACHE_SECONDS", seconds)
     return min(seconds, 1.0) if endpoint in SEARCH_ENDPOINTS else seconds
+
+
+def _versions() -> tuple[int, int]:
+    """The installation's data version and, on an entry's page, the entry's."""
+    data = data_version(current_app.config["DATA_VERSION_FILE"])
+    slug = (request.view_args or {}).get("slug")
+    if request.endpoint not in ENTRY_ENDPOINTS or not isinstance(slug, str):
+        return data, 0
+    return data, data_version(entry_version_file(slug))
 
 
 def _cacheable_request() -> bool:
@@ -95,9 +197,8 @@ def serve_cached():
         entry = _pages.get(_key())
     if entry is None:
         return None
-    stored, version, status, body, headers = entry
-    if (version != data_version(current_app.config["DATA_VERSION_FILE"])
-            or time.monotonic() - stored > _ttl(request.endpoint)):
+    stored, versions, status, body, headers = entry
+    if versions != _versions() or time.monotonic() - stored > _ttl(request.endpoint):
         return None
     g.page_cache_hit = True
     response = current_app.response_class(body, status=status, headers=headers)
@@ -114,11 +215,11 @@ def remember(response):
     body = response.get_data()
     if len(body) > MAX_BODY:
         return response
-    version = g.get("page_cache_version")
+    versions = g.get("page_cache_versions")
     headers = [(k, v) for k, v in response.headers.items()
                if k.lower() not in ("content-length", "set-cookie", "x-request-id")]
     with _lock:
-        _pages[_key()] = (g.page_cache_started, version, response.status_code, body, headers)
+        _pages[_key()] = (g.page_cache_started, versions, response.status_code, body, headers)
         _pages.move_to_end(_key())
         while len(_pages) > MAX_ENTRIES:
             _pages.popitem(last=False)
@@ -129,7 +230,7 @@ def _note_version() -> None:
     """The version a page is rendered from is read before rendering starts."""
     if _cacheable_request():
         g.page_cache_started = time.monotonic()
-        g.page_cache_version = data_version(current_app.config["DATA_VERSION_FILE"])
+        g.page_cache_versions = _versions()
 
 
 def clear() -> None:

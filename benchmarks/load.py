@@ -136,6 +136,9 @@ def free_port() -> int:
 
 # --- an HTTP client with a cookie ---------------------------------------------------------
 
+CACHE_HITS = Counter()  # answers marked X-Page-Cache: hit, by path without its query
+
+
 class Client:
     """One browser-like client: a session cookie, no redirects followed."""
 
@@ -156,6 +159,8 @@ class Client:
             connection.request(method, path, body=data, headers=headers)
             response = connection.getresponse()
             text = response.read().decode("utf-8", "replace")
+            if response.getheader("X-Page-Cache") == "hit":
+                CACHE_HITS[path.split("?")[0].rsplit("/", 1)[0] or "/"] += 1
             for header in response.headers.get_all("Set-Cookie") or []:
                 name, _, rest = header.partition("=")
                 value = rest.split(";", 1)[0]
@@ -383,6 +388,9 @@ def report(results: Results, seconds: float) -> None:
         print(f"  {kind:<11} {len(values):>6}  p50 {percentile(values, .5):>5.0f}  "
               f"p95 {percentile(values, .95):>5.0f}  p99 {percentile(values, .99):>5.0f}")
     print(f"statuses: {dict(sorted(results.statuses.items()))}")
+    hits = sum(CACHE_HITS.values())
+    print(f"answered from the page cache: {hits} ({hits / max(1, len(every)):.0%}), "
+          f"by address: {dict(CACHE_HITS.most_common())}")
     print(f"successful edits: {len(results.writes)}, stale (409, reloaded and retried): "
           f"{results.conflicts}")
     print(f"errors: {len(results.errors)}" + (f" {Counter(results.errors).most_common(5)}"
@@ -454,6 +462,7 @@ def main() -> int:
         warmup = Results()  # its edits are proven too, its timings are not reported
         run_mix(sessions, slugs, warmup, args.warmup, args.seed + 1000, args.writes)
         results = Results()
+        CACHE_HITS.clear()
         cpu_before = server_cpu_seconds(process.pid)
         started = time.monotonic()
         run_mix(sessions, slugs, results, args.seconds, args.seed, args.writes)

@@ -208,3 +208,19 @@ def test_the_scalar_shortcut_writes_what_yaml_writes(value):
     from app.practices.fileformat import _scalar, _yaml_scalar
 
     assert _scalar(value) == _yaml_scalar(value)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["q", "lever", "topic", "page", "sort", "exact"]),
+                          st.text(max_size=12)), max_size=6))
+def test_search_page_links_are_built_as_url_for_builds_them(app, pairs):
+    """SearchUrls builds its links without url_for (about fifty per result page)."""
+    from flask import url_for
+
+    from app.search.views import SearchUrls
+
+    args = MultiDict(pairs)
+    with app.test_request_context("/suche"):
+        expected = url_for("search_ui.search", **{key: args.getlist(key) for key in args})
+        assert SearchUrls(args)._url(args) == expected

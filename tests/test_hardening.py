@@ -363,6 +363,99 @@ def test_anonymous_pages_are_cached_until_any_write(make_app):
     assert "Ein ganz neuer Titel für den Cache-Test" in fresh.get_data(as_text=True)
 
 
+@pytest.fixture
+def cached_site(make_app):
+    """An installation with the page cache on and two public entries' addresses."""
+    from app import search
+    from app.practices.models import Practice
+    from app.practices.services import collect_practice_files, import_practices
+    from tests.conftest import DEMO_PRACTICES
+
+    app = make_app(TESTING=False, PAGE_CACHE_SECONDS=30)
+    with app.app_context():
+        import_practices(collect_practice_files(DEMO_PRACTICES))
+        search.apply_pending_changes()
+        first, second = db.session.scalars(select(Practice.slug).where(
+            Practice.visibility == "public").order_by(Practice.slug).limit(2))
+    return app, first, second
+
+
+def _hit(client, path: str) -> bool:
+    response = client.get(path)
+    assert response.status_code == 200
+    return response.headers.get("X-Page-Cache") == "hit"
+
+
+def _change(app, slug: str, change) -> None:
+    from app.practices.models import Practice
+
+    with app.app_context():
+        change(db.session.scalar(select(Practice).where(Practice.slug == slug)))
+        db.session.commit()
+
+
+def test_an_entry_edit_makes_only_that_entry_stale_at_once(cached_site):
+    from app.practices.models import PracticeSdg
+
+    app, edited, other = cached_site
+    client = app.test_client()
+    pages = ["/", f"/praxis/{edited}", f"/praxis/{other}", f"/api/v1/practices/{edited}",
+             "/module/2"]
+    for path in pages:
+        client.get(path)
+    assert all(_hit(client, path) for path in pages)
+
+    _change(app, edited, lambda p: setattr(p, "title", "Ein neuer Titel für den Cache"))
+    assert not _hit(client, f"/praxis/{edited}")
+    assert "Ein neuer Titel für den Cache" in client.get(f"/praxis/{edited}").get_data(
+        as_text=True)
+    assert client.get(f"/api/v1/practices/{edited}").json["title"] == (
+        "Ein neuer Titel für den Cache")
+    # Lists show the old version for at most PAGE_CACHE_SECONDS; other entries stay cached.
+    assert _hit(client, "/") and _hit(client, f"/praxis/{other}") and _hit(client, "/module/2")
+
+    # A new link row of the entry (not yet keyed to it before the flush) is the entry's too.
+    _change(app, edited, lambda p: p.sdg_links.append(PracticeSdg(sdg=17, position=9)))
+    assert not _hit(client, f"/praxis/{edited}")
+    assert _hit(client, f"/praxis/{other}")
+
+
+@pytest.mark.parametrize("change", [
+    lambda p: setattr(p, "visibility", "members"),
+    lambda p: setattr(p, "publication", "archived"),
+])
+def test_a_visibility_or_publication_change_makes_every_page_stale(cached_site, change):
+    app, changed, other = cached_site
+    client = app.test_client()
+    for path in ("/", f"/praxis/{other}", "/suche?q=Energie"):
+        client.get(path)
+        assert _hit(client, path)
+    _change(app, changed, change)
+    assert not _hit(client, "/") and not _hit(client, f"/praxis/{other}")
+    assert not _hit(client, "/suche?q=Energie")
+    assert client.get(f"/praxis/{changed}").status_code in (403, 404)  # no stale copy
+
+
+def test_bulk_statements_count_unless_on_a_table_no_page_shows(cached_site):
+    from sqlalchemy import delete, update
+
+    from app.accounts.models import AuthFailure
+    from app.municipalities.models import Municipality
+
+    app, _first, _second = cached_site
+    client = app.test_client()
+    client.get("/")
+    with app.app_context():  # the sign-in failure log: no public page shows it
+        db.session.execute(delete(AuthFailure))
+        db.session.commit()
+    assert _hit(client, "/")
+    with app.app_context():
+        db.session.execute(update(Municipality).values(name=Municipality.name + " (neu)"))
+        db.session.commit()
+    assert not _hit(client, "/")
+    assert "(neu)" in client.get("/kommunen").get_data(as_text=True)
+
+
 def test_requests_with_a_cookie_are_never_served_from_the_cache(make_app, tmp_path):
     app = make_app(TESTING=False, PAGE_CACHE_SECONDS=30)
     client = app.test_client()

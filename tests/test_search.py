@@ -4,6 +4,7 @@ import pickle
 import time
 
 import pytest
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from app import search
@@ -177,6 +178,22 @@ def test_similar_practices(corpus):
     assert "geheim" not in [h.slug for h in similar]
 
 
+def test_kept_similar_rankings_still_read_visibility_and_titles_fresh(corpus):
+    """The ranking is kept per entry text (service.SIMILAR_SECONDS); what is shown is not."""
+    from app.extensions import db
+    from app.practices.models import Practice
+
+    first = search.similar_practices("nahwaerme")
+    shown = first[0].slug
+    other = db.session.scalar(select(Practice).where(Practice.slug == shown))
+    other.title = "Ein frisch umbenannter Eintrag"
+    db.session.commit()
+    assert search.similar_practices("nahwaerme")[0].title == "Ein frisch umbenannter Eintrag"
+    other.visibility = "members"  # the index has not applied this yet: the database decides
+    db.session.commit()
+    assert shown not in [h.slug for h in search.similar_practices("nahwaerme")]
+
+
 # Visibility
 
 
@@ -306,3 +323,56 @@ def test_subscript_digits_meet_typed_digits():
 
     assert normalize("co₂") == normalize("co2") == "co2"
     assert index_terms("Die CO₂-Bilanz") >= {"co2", "bilanz"}
+
+
+def test_kept_term_counts_equal_whooshs_over_changing_segments(app, write_practice,
+                                                                import_folder, tmp_path):
+    """'Ähnliche Lösungsansätze' weighs terms by counts kept per segment across index
+    states (View.doc_frequency_idf); they must stay Whoosh's own after every change."""
+    folder = tmp_path / "files"
+    for number in range(6):
+        write_practice(f"eintrag-{number}", body=f"Zisterne und Hecke {'Solar ' * number}.")
+    import_folder(folder)
+    store = search.store_for_app(app)
+    terms = ["zistern", "heck", "solar", "gemacht", "unbekannt"]
+
+    def agree():
+        view = store.view()
+        for term in terms:
+            expected = (view.searcher.doc_frequency("body", term),
+                        view.searcher.idf("body", term))
+            assert view.doc_frequency_idf("body", term) == pytest.approx(expected), term
+        assert all(view.doc_frequency_idf("body", term)[0] for term in terms[:3])
+
+    agree()
+    for round_number in range(3):  # each import adds a segment and deletes replaced docs
+        write_practice("eintrag-1", body=f"Nur noch Solar, Runde {round_number}.")
+        write_practice(f"neu-{round_number}", body="Eine Zisterne mehr.")
+        import_folder(folder)
+        agree()
+    assert len(store.view().segment_counts) > 1
+
+
+def test_the_splitting_dictionary_is_kept_while_its_words_stay_the_same(
+        app, write_practice, import_folder, tmp_path):
+    """Each change rewrites the corpus counts; only new words may change how compounds
+    split, so only they make a process that reads the index split and analyse again
+    (measured under load: every web process did it after every edit anywhere)."""
+    from app.search.index import IndexStore
+
+    folder = tmp_path / "files"
+    write_practice("eintrag", body="Die Zisterne sammelt Regenwasser.")
+    import_folder(folder)
+    reader = IndexStore(search.store_for_app(app).root)  # as another web process sees it
+    reader.vocabulary()
+    before = reader.lexicon
+    before.terms_cache["merkmal"] = ("merkmal",)
+    write_practice("eintrag", body="Die Zisterne sammelt Regenwasser. Regenwasser!")
+    import_folder(folder)
+    reader.vocabulary()
+    assert reader.lexicon is before and "merkmal" in before.terms_cache
+    write_practice("eintrag", body="Die Zisterne sammelt Regenwasser im Quellhorizont.")
+    import_folder(folder)
+    reader.vocabulary()
+    assert reader.lexicon is not before and "quellhorizont" in reader.lexicon.words
+    assert "merkmal" not in reader.lexicon.terms_cache

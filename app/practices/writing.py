@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select, update
 
-from app import search
+from app import pagecache, search
 from app.accounts.audit import log_security_event
 from app.extensions import db
 from app.markdown import heading_slug
@@ -97,7 +97,8 @@ def _lock_entry(practice: Practice) -> None:
     """
     db.session.execute(update(Practice).where(Practice.id == practice.id)
                        .values(updated_at=Practice.updated_at)
-                       .execution_options(synchronize_session=False))
+                       .execution_options(synchronize_session=False,
+                                          **{pagecache.ROW_LOCK_ONLY: True}))
 
 
 def update_practice(practice: Practice, data: PracticeData, author, base_revision: int,

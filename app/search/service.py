@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -10,7 +11,7 @@ import numpy as np
 from flask import current_app
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import literal, select
 from werkzeug.datastructures import MultiDict
 from whoosh.reading import ReaderClosed
 
@@ -18,10 +19,10 @@ from app.extensions import db
 from app.municipalities.models import SIZE_CLASSES, Municipality
 from app.permissions import can_see_members_only
 from app.practices.models import STATUSES, Practice
-from app.search.documents import COST_BANDS, EFFORTS, snippet_text
+from app.search.documents import COST_BANDS, EFFORTS
 from app.search.engine import engine_for
 from app.search.highlight import make_snippet
-from app.search.index import View
+from app.search.index import DocMeta, View
 from app.search.query import MAX_QUERY_CHARS, ParsedQuery, parse_query
 from app.taxonomies.models import Lever, Topic
 from app.workshops.models import Module
@@ -448,19 +449,26 @@ def _order(view: View, matches: Matches, sort: str, like: Likeness | None) -> np
 def _hits(view: View, numbers: list[int], scores: list[float], parsed: ParsedQuery | None,
           like: Likeness | None, members: bool, partial=None) -> list[SearchHit]:
     """Build the hits of one page; text comes from the database (the index stores none)."""
-    metas = [view.metas[n] for n in numbers]
+    similarity = _similarity(view, np.array(numbers, dtype=np.int64), like)
+    return _hits_for([view.metas[n] for n in numbers], scores, parsed, similarity, members,
+                     partial)
+
+
+def _hits_for(metas: list[DocMeta], scores: list[float], parsed: ParsedQuery | None,
+              similarity, members: bool, partial=None, snippets: bool = True
+              ) -> list[SearchHit]:
     if not metas:
         return []
     # Only the slug in SQL, so that the unique slug index is used; visibility checked below.
     rows = {row.slug: row for row in db.session.execute(
-        select(Practice.slug, Practice.title, Practice.summary, Practice.body,
-               Practice.published_at, Practice.publication, Practice.visibility,
+        select(Practice.slug, Practice.title, Practice.summary,
+               Practice.body if snippets else literal(""), Practice.published_at,
+               Practice.publication, Practice.visibility,
                Municipality.name.label("municipality"))
         .join(Municipality, Practice.municipality_id == Municipality.id)
         .where(Practice.slug.in_([m.slug for m in metas])))
         if row.publication == "published" and (members or row.visibility == "public")}
     terms = parsed.terms if parsed else set()
-    similarity = _similarity(view, np.array(numbers, dtype=np.int64), like)
     hits = []
     for position, (score, meta) in enumerate(zip(scores, metas, strict=True)):
         row = rows.get(meta.slug)
@@ -471,7 +479,8 @@ def _hits(view: View, numbers: list[int], scores: list[float], parsed: ParsedQue
             municipality=row.municipality, municipality_slug=meta.municipality,
             population=meta.population, size_class=meta.size_class, levers=list(meta.levers),
             topics=list(meta.topics), modules=list(meta.modules), sdgs=list(meta.sdgs),
-            snippet=make_snippet(row.summary, snippet_text(row.body), terms),
+            snippet=make_snippet(row.summary, row[3], terms) if snippets
+            else Markup(""),
             url=f"/praxis/{meta.slug}", published_at=row.published_at,
             score=round(float(score), 4),
             similarity=int(similarity[position]) if similarity is not None else None,
@@ -620,15 +629,37 @@ def _same_subject(columns, practice: Practice) -> np.ndarray:
     return np.ones(columns.size, dtype=bool)
 
 
-def similar_practices(slug: str, viewer=None, limit: int = 5) -> list[SearchHit]:
-    """Entries about the same things as this one, most similar first."""
-    from app.search.similar import similar_query
+SIMILAR_SECONDS = 300.0
 
-    view = _store().view()
+
+def similar_practices(slug: str, viewer=None, limit: int = 5) -> list[SearchHit]:
+    """Entries about the same things as this one, most similar first.
+
+    The ranking is kept per entry text for SIMILAR_SECONDS: it was half of an entry page's
+    time. An edit of the entry itself ranks again at once; an edit of another entry shows
+    in its list within that time. Visibility and titles are always read fresh (_hits)."""
+    store = _store()
+    view = store.view()
     members = can_see_members_only(viewer)
     practice = db.session.scalar(select(Practice).where(Practice.slug == slug))
     if practice is None:
         return []
+    key = (view.key[0], slug, members, practice.updated_at, limit)
+    cached = store.similar_cache.get(key)
+    if cached is None or time.monotonic() - cached[0] > SIMILAR_SECONDS:
+        cached = (time.monotonic(), _rank_similar(view, practice, members, limit))
+        if len(store.similar_cache) >= 2048:
+            store.similar_cache.clear()
+        store.similar_cache[key] = cached
+    ranked = cached[1]
+    return _hits_for([meta for meta, _score in ranked], [score for _meta, score in ranked],
+                     None, None, members, snippets=False)
+
+
+def _rank_similar(view: View, practice: Practice, members: bool,
+                  limit: int) -> list[tuple[DocMeta, float]]:
+    from app.search.similar import similar_query
+
     query = similar_query(view, practice)
     if query is None:
         return []
@@ -636,10 +667,9 @@ def similar_practices(slug: str, viewer=None, limit: int = 5) -> list[SearchHit]
     mask, scores = engine.evaluate(query)
     mask &= engine.columns.live if members else engine.columns.public
     mask &= _same_subject(engine.columns, practice)
-    ids = [n for n in np.flatnonzero(mask) if view.metas[n].slug != slug]
+    ids = [n for n in np.flatnonzero(mask) if view.metas[n].slug != practice.slug]
     ids.sort(key=lambda n: -scores[n])
-    top = ids[:limit]
-    return _hits(view, top, [float(scores[n]) for n in top], None, None, members)
+    return [(view.metas[n], float(scores[n])) for n in ids[:limit]]
 
 
 def facet_labels() -> dict[str, dict[str, str]]:

@@ -17,20 +17,20 @@ MAX_CACHED = 512  # entries whose term counts are kept
 
 def similar_query(view: View, practice: Practice) -> wq.Query | None:
     """An OR over the entry's terms weighted by tf·idf (title counts thrice)."""
-    key = ("similar-terms", practice.title, practice.summary, practice.body,
+    key = (practice.title, practice.summary, practice.body,
            practice.municipality.name if practice.municipality else "")
-    cache = get_lexicon().derived  # cleared when the splitting dictionary changes
+    # cleared when the splitting dictionary changes
+    cache = get_lexicon().derived.setdefault("similar-terms", {})
     counts = cache.get(key)
     if counts is None:
         if len(cache) >= MAX_CACHED:
             cache.clear()
-        counts = cache[key] = entry_terms(*key[1:])
-    searcher = view.searcher
+        counts = cache[key] = entry_terms(*key)
     scored = []
     for term, frequency in counts:
-        if not searcher.doc_frequency("body", term):
-            continue
-        scored.append((frequency * searcher.idf("body", term), term))
+        found, idf = view.doc_frequency_idf("body", term)
+        if found:
+            scored.append((frequency * idf, term))
     scored.sort(reverse=True)
     top = scored[:MAX_TERMS]
     if not top:
