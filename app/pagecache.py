@@ -1,9 +1,11 @@
-"""A short-lived cache of public pages for anonymous readers, per worker process.
+"""A short-lived cache of public pages for anonymous readers, shared by the workers.
 
 Measured under load (benchmarks/load.py): most requests are anonymous reads of the same
 pages, and rendering them (templates, a dozen queries) was most of the work. A page is
 kept only when the request carried no cookie at all (so no session, no sign-in, no
-flash message, no Merkliste) and the answer is a 200 that sets no cookie.
+flash message, no Merkliste) and the answer is a 200 that sets no cookie. Each process
+keeps its pages in memory and writes them to `page-cache/` beside the index, so that a
+page rendered by one gunicorn worker serves the others too.
 
 Which commit makes which page stale (every process of the installation sees the same
 version files beside the index):
@@ -27,9 +29,13 @@ PAGE_CACHE_SECONDS=0 turns it off; it is off in tests (TESTING) unless a test as
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import itertools
+import json
 import os
 import threading
 import time
+import uuid
 from collections import OrderedDict
 from pathlib import Path
 
@@ -58,8 +64,12 @@ GLOBAL_PRACTICE_COLUMNS = ("slug", "publication", "visibility")
 ROW_LOCK_ONLY = "row_lock_only"  # execution option of an UPDATE that changes no value
 MAX_ENTRIES = 512
 MAX_BODY = 512 * 1024
+MAX_FILES = 4096  # pages kept on disk for all workers
+PRUNE_EVERY = 64  # writes between two prunings of that folder
 
-_pages: OrderedDict[str, tuple[float, tuple[int, int], int, bytes, list]] = OrderedDict()
+_pages: OrderedDict[tuple[str, str], tuple[float, tuple[int, int], int, bytes, list]] = (
+    OrderedDict())
+_writes = itertools.count(1)
 _lock = threading.Lock()
 
 
@@ -185,25 +195,96 @@ def _cacheable_request() -> bool:
             CACHED_ENDPOINTS and "Authorization" not in request.headers)
 
 
-def _key() -> str:
-    return request.full_path
+def _key() -> tuple[str, str]:
+    """The installation (several apps may share a process in tests) and the address."""
+    return current_app.config["DATA_VERSION_FILE"], request.full_path
+
+
+# --- the copy every process shares: one file per address beside the index -----------------
+
+def _file_for(key: tuple[str, str]) -> Path:
+    name = hashlib.sha256(key[1].encode("utf-8", "surrogatepass")).hexdigest()
+    return Path(key[0]).parent / "page-cache" / name
+
+
+def _read_shared(key: tuple[str, str]) -> tuple | None:
+    """A page another worker kept: a JSON line (address, time, versions, headers), the body."""
+    try:
+        head, _, body = _file_for(key).read_bytes().partition(b"\n")
+        meta = json.loads(head)
+        if meta["path"] != key[1]:
+            return None
+        return (meta["stored"], tuple(meta["versions"]), meta["status"], body,
+                [tuple(header) for header in meta["headers"]])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_shared(key: tuple[str, str], entry: tuple) -> None:
+    stored, versions, status, body, headers = entry
+    target = _file_for(key)
+    head = json.dumps({"path": key[1], "stored": stored, "versions": list(versions),
+                       "status": status, "headers": headers}).encode()
+    with contextlib.suppress(OSError):  # a full disk only costs a render
+        target.parent.mkdir(mode=0o700, exist_ok=True)
+        temporary = target.with_name(f".{uuid.uuid4().hex}")
+        temporary.write_bytes(head + b"\n" + body)
+        os.replace(temporary, target)  # readers see the old or the new page, never half
+        if next(_writes) % PRUNE_EVERY == 0:
+            _prune(target.parent)
+
+
+def _prune(folder: Path) -> None:
+    """Drop pages older than any lifetime, and the oldest beyond MAX_FILES."""
+    longest = max(current_app.config["PAGE_CACHE_SECONDS"],
+                  current_app.config.get("ENTRY_PAGE_CACHE_SECONDS", 0))
+    now = time.time()
+    files = []
+    for path in folder.iterdir():
+        with contextlib.suppress(OSError):
+            modified = path.stat().st_mtime
+            if now - modified > longest + 60:
+                path.unlink()
+            else:
+                files.append((modified, path))
+    for _modified, path in sorted(files)[:max(0, len(files) - MAX_FILES)]:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def _fresh(entry: tuple | None) -> bool:
+    if entry is None:
+        return False
+    age = time.time() - entry[0]
+    return entry[1] == _versions() and 0 <= age <= _ttl(request.endpoint)
 
 
 def serve_cached():
-    """Answer from the cache when a fresh page for this exact address is there."""
+    """Answer from the cache when a fresh page for this exact address is there: this
+    process's copy, or the one another worker rendered."""
     if not _cacheable_request():
         return None
+    key = _key()
     with _lock:
-        entry = _pages.get(_key())
-    if entry is None:
-        return None
-    stored, versions, status, body, headers = entry
-    if versions != _versions() or time.monotonic() - stored > _ttl(request.endpoint):
-        return None
+        entry = _pages.get(key)
+    if not _fresh(entry):
+        entry = _read_shared(key)
+        if not _fresh(entry):
+            return None
+        _keep(key, entry)
+    _stored, _versions_, status, body, headers = entry
     g.page_cache_hit = True
     response = current_app.response_class(body, status=status, headers=headers)
     response.headers["X-Page-Cache"] = "hit"
     return response
+
+
+def _keep(key: tuple[str, str], entry: tuple) -> None:
+    with _lock:
+        _pages[key] = entry
+        _pages.move_to_end(key)
+        while len(_pages) > MAX_ENTRIES:
+            _pages.popitem(last=False)
 
 
 def remember(response):
@@ -215,21 +296,18 @@ def remember(response):
     body = response.get_data()
     if len(body) > MAX_BODY:
         return response
-    versions = g.get("page_cache_versions")
     headers = [(k, v) for k, v in response.headers.items()
                if k.lower() not in ("content-length", "set-cookie", "x-request-id")]
-    with _lock:
-        _pages[_key()] = (g.page_cache_started, versions, response.status_code, body, headers)
-        _pages.move_to_end(_key())
-        while len(_pages) > MAX_ENTRIES:
-            _pages.popitem(last=False)
+    entry = (g.page_cache_started, g.page_cache_versions, response.status_code, body, headers)
+    _keep(_key(), entry)
+    _write_shared(_key(), entry)
     return response
 
 
 def _note_version() -> None:
     """The version a page is rendered from is read before rendering starts."""
     if _cacheable_request():
-        g.page_cache_started = time.monotonic()
+        g.page_cache_started = time.time()  # compared across processes
         g.page_cache_versions = _versions()
 
 

@@ -456,6 +456,26 @@ def test_bulk_statements_count_unless_on_a_table_no_page_shows(cached_site):
     assert "(neu)" in client.get("/kommunen").get_data(as_text=True)
 
 
+def test_a_page_one_worker_rendered_serves_the_others_until_it_is_stale(cached_site):
+    """Two apps on one database and index folder stand for two gunicorn workers."""
+    from app import create_app
+
+    app, edited, _other = cached_site
+    worker = create_app({**app.config})
+    first, second = app.test_client(), worker.test_client()
+    rendered = first.get(f"/praxis/{edited}")
+    shared = second.get(f"/praxis/{edited}")
+    assert shared.headers.get("X-Page-Cache") == "hit" and shared.data == rendered.data
+    _change(app, edited, lambda p: setattr(p, "title", "Neuer Titel aus dem ersten Worker"))
+    fresh = second.get(f"/praxis/{edited}")
+    assert "X-Page-Cache" not in fresh.headers
+    assert "Neuer Titel aus dem ersten Worker" in fresh.get_data(as_text=True)
+    assert first.get(f"/praxis/{edited}").headers.get("X-Page-Cache") == "hit"  # its copy
+    with worker.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 def test_requests_with_a_cookie_are_never_served_from_the_cache(make_app, tmp_path):
     app = make_app(TESTING=False, PAGE_CACHE_SECONDS=30)
     client = app.test_client()

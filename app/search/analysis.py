@@ -9,6 +9,7 @@ dictionary is process state set by the index (see ``set_lexicon``).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import threading
@@ -136,6 +137,13 @@ def stem(word: str) -> str:
     return _fold_plural(result) if result else word
 
 
+def evict_oldest(cache: dict) -> None:
+    """Forget a bounded cache's oldest entry (insertion order); another thread may be
+    changing the same dict, in which case another entry goes or none."""
+    with contextlib.suppress(RuntimeError, KeyError):
+        cache.pop(next(iter(cache), None), None)
+
+
 @dataclass
 class Lexicon:
     """The splitter's dictionary: curated morphemes plus the corpus's own words."""
@@ -149,10 +157,19 @@ class Lexicon:
     @classmethod
     def build(cls, corpus_words: Iterable[str]) -> Lexicon:
         """A lexicon from normalised corpus words (stop words are never parts)."""
+        return cls.of_parts(cls.parts(corpus_words))
+
+    @classmethod
+    def of_parts(cls, words: set[str]) -> Lexicon:
+        return cls(words=words, stems={stem(w) for w in words if len(stem(w)) >= MIN_PART})
+
+    @staticmethod
+    def parts(corpus_words: Iterable[str]) -> set[str]:
+        """The words a lexicon of these corpus words splits compounds into."""
         words = {w for w in corpus_words if len(w) >= MIN_PART and w.isalpha()}
         words |= MORPHEMES
         words -= STOP_WORDS
-        return cls(words=words, stems={stem(w) for w in words if len(stem(w)) >= MIN_PART})
+        return words
 
     def copy(self) -> Lexicon:
         """A snapshot of the dictionary (without caches)."""
@@ -160,8 +177,9 @@ class Lexicon:
 
     def rebuild(self, corpus_words: Iterable[str]) -> None:
         """Become the lexicon of these words, in place (splits are then recomputed)."""
-        fresh = Lexicon.build(corpus_words)
-        if fresh.words != self.words:
+        words = Lexicon.parts(corpus_words)
+        if words != self.words:
+            fresh = Lexicon.of_parts(words)
             self.words, self.stems = fresh.words, fresh.stems
             self.cache.clear()
             self.terms_cache.clear()

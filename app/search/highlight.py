@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from app.search.analysis import WORD_RE, get_lexicon
+from app.search.analysis import WORD_RE, evict_oldest, get_lexicon
 from app.search.analysis import word_terms as analysis_terms
 from app.search.documents import snippet_text
 
@@ -44,8 +44,8 @@ def _prepare(summary: str, body: str) -> _Prepared:
         written = tuple(match.group() for match in words)
         prepared = _Prepared(text, tuple(match.span() for match in words), written,
                              {word: word_terms(word) for word in set(written) if len(word) > 1})
-        if len(cache) >= MAX_PREPARED:
-            cache.clear()
+        if len(cache) >= MAX_PREPARED:  # the oldest goes: edits make new texts all the time
+            evict_oldest(cache)
         cache[key] = prepared
     return prepared
 

@@ -294,11 +294,11 @@ class IndexStore:
             return cached[2]
         vocabulary = Vocabulary.load(path.read_text(encoding="utf-8"))
         self._words = (name, mtime, vocabulary)
-        fresh = Lexicon.build(vocabulary.counts())
+        words = Lexicon.parts(vocabulary.counts())
         # Most changes only change counts: the same dictionary keeps its splits and terms,
         # which every process otherwise computed again after every edit anywhere.
-        if self.lexicon is None or fresh.words != self.lexicon.words:
-            self.lexicon = fresh
+        if self.lexicon is None or words != self.lexicon.words:
+            self.lexicon = Lexicon.of_parts(words)
         set_lexicon(self.lexicon)
         return vocabulary
 

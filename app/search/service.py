@@ -19,6 +19,7 @@ from app.extensions import db
 from app.municipalities.models import SIZE_CLASSES, Municipality
 from app.permissions import can_see_members_only
 from app.practices.models import STATUSES, Practice
+from app.search.analysis import evict_oldest
 from app.search.documents import COST_BANDS, EFFORTS
 from app.search.engine import engine_for
 from app.search.highlight import make_snippet
@@ -648,8 +649,8 @@ def similar_practices(slug: str, viewer=None, limit: int = 5) -> list[SearchHit]
     cached = store.similar_cache.get(key)
     if cached is None or time.monotonic() - cached[0] > SIMILAR_SECONDS:
         cached = (time.monotonic(), _rank_similar(view, practice, members, limit))
-        if len(store.similar_cache) >= 2048:
-            store.similar_cache.clear()
+        if len(store.similar_cache) >= 2048:  # the oldest goes
+            evict_oldest(store.similar_cache)
         store.similar_cache[key] = cached
     ranked = cached[1]
     return _hits_for([meta for meta, _score in ranked], [score for _meta, score in ranked],

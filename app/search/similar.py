@@ -7,7 +7,7 @@ from collections import Counter
 from whoosh import query as wq
 
 from app.practices.models import Practice
-from app.search.analysis import german_analyzer, get_lexicon
+from app.search.analysis import evict_oldest, german_analyzer, get_lexicon
 from app.search.documents import plain_text
 from app.search.index import View
 
@@ -23,8 +23,8 @@ def similar_query(view: View, practice: Practice) -> wq.Query | None:
     cache = get_lexicon().derived.setdefault("similar-terms", {})
     counts = cache.get(key)
     if counts is None:
-        if len(cache) >= MAX_CACHED:
-            cache.clear()
+        if len(cache) >= MAX_CACHED:  # the oldest goes: edits make new texts all the time
+            evict_oldest(cache)
         counts = cache[key] = entry_terms(*key)
     scored = []
     for term, frequency in counts:
