@@ -82,6 +82,24 @@ def _create_member(email: str, password: str, municipality_slug: str,
     db.session.commit()
 
 
+class ClosedResponses:
+    """The app with every response read and closed before werkzeug's development server
+    sends it. That server does not close a response whose client went away (Chromium
+    often drops its favicon request), and the file left open then fails whichever test
+    runs when it is collected (ResourceWarning is an error here)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        iterable = self.app(environ, start_response)
+        try:
+            return [b"".join(iterable)]
+        finally:
+            if hasattr(iterable, "close"):
+                iterable.close()
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory, databases):
     """The app served by werkzeug in a background thread, with the demo entries imported."""
@@ -104,7 +122,7 @@ def live_server(tmp_path_factory, databases):
         _create_member(LiveSite.organiser_email, LiveSite.member_password,
                        examples["municipality"], role="organiser")
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, ClosedResponses(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield LiveSite(url=f"http://127.0.0.1:{server.server_port}", **examples)

@@ -11,6 +11,7 @@ from werkzeug.serving import make_server
 
 from tests.browser.conftest import (
     PHONE,
+    ClosedResponses,
     _create_member,
     format_violations,
     make_page,
@@ -84,7 +85,7 @@ def phone_site(tmp_path_factory, databases):
         search.apply_pending_changes()
         _create_member(*MEMBER, municipality_slug="stadt-teststadt")
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, ClosedResponses(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield PhoneSite(f"http://127.0.0.1:{server.server_port}", folder)
