@@ -289,7 +289,8 @@ def _keep(key: tuple[str, str], entry: tuple) -> None:
 
 def remember(response):
     """Keep a fresh anonymous 200 page (no cookie set, not marked private)."""
-    if (g.get("page_cache_hit") or not _cacheable_request() or response.status_code != 200
+    if (g.get("page_cache_hit") or "page_cache_versions" not in g
+            or not _cacheable_request() or response.status_code != 200
             or "Set-Cookie" in response.headers or response.direct_passthrough
             or "no-store" in response.headers.get("Cache-Control", "")):
         return response

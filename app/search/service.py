@@ -463,7 +463,7 @@ def _hits_for(metas: list[DocMeta], scores: list[float], parsed: ParsedQuery | N
     # Only the slug in SQL, so that the unique slug index is used; visibility checked below.
     rows = {row.slug: row for row in db.session.execute(
         select(Practice.slug, Practice.title, Practice.summary,
-               Practice.body if snippets else literal(""), Practice.published_at,
+               (Practice.body if snippets else literal("")).label("body"), Practice.published_at,
                Practice.publication, Practice.visibility,
                Municipality.name.label("municipality"))
         .join(Municipality, Practice.municipality_id == Municipality.id)
@@ -480,7 +480,7 @@ def _hits_for(metas: list[DocMeta], scores: list[float], parsed: ParsedQuery | N
             municipality=row.municipality, municipality_slug=meta.municipality,
             population=meta.population, size_class=meta.size_class, levers=list(meta.levers),
             topics=list(meta.topics), modules=list(meta.modules), sdgs=list(meta.sdgs),
-            snippet=make_snippet(row.summary, row[3], terms) if snippets
+            snippet=make_snippet(row.summary, row.body, terms) if snippets
             else Markup(""),
             url=f"/praxis/{meta.slug}", published_at=row.published_at,
             score=round(float(score), 4),
