@@ -18,17 +18,13 @@ import pstats
 import random
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 from urllib.parse import quote
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-from load import FACETS, QUERIES, build_installation  # noqa: E402 - needs the path above
+# load.py lies beside this script (so on its path) and puts the project on sys.path.
+from load import FACETS, QUERIES, build_installation
 
 
 def page_kinds(slugs: list[str], rng: random.Random) -> dict:
