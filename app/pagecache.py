@@ -63,12 +63,14 @@ LINK_LISTS = ("lever_links", "topic_links", "module_links", "workshop_links", "s
 GLOBAL_PRACTICE_COLUMNS = ("slug", "publication", "visibility")
 ROW_LOCK_ONLY = "row_lock_only"  # execution option of an UPDATE that changes no value
 MAX_ENTRIES = 512
+MAX_KEPT_BYTES = 24 * 1024 * 1024  # page bodies one process keeps (the rest: shared files)
 MAX_BODY = 512 * 1024
 MAX_FILES = 4096  # pages kept on disk for all workers
 PRUNE_EVERY = 64  # writes between two prunings of that folder
 
 _pages: OrderedDict[tuple[str, str], tuple[float, tuple[int, int], int, bytes, list]] = (
     OrderedDict())
+_kept_bytes = 0
 _writes = itertools.count(1)
 _lock = threading.Lock()
 
@@ -280,11 +282,13 @@ def serve_cached():
 
 
 def _keep(key: tuple[str, str], entry: tuple) -> None:
+    global _kept_bytes
     with _lock:
+        replaced = _pages.pop(key, None)
+        _kept_bytes += len(entry[3]) - (len(replaced[3]) if replaced else 0)
         _pages[key] = entry
-        _pages.move_to_end(key)
-        while len(_pages) > MAX_ENTRIES:
-            _pages.popitem(last=False)
+        while len(_pages) > MAX_ENTRIES or (_kept_bytes > MAX_KEPT_BYTES and len(_pages) > 1):
+            _kept_bytes -= len(_pages.popitem(last=False)[1][3])
 
 
 def remember(response):
@@ -313,8 +317,10 @@ def _note_version() -> None:
 
 
 def clear() -> None:
+    global _kept_bytes
     with _lock:
         _pages.clear()
+        _kept_bytes = 0
 
 
 def init_app(app: Flask) -> None:

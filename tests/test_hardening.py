@@ -566,3 +566,20 @@ def test_simultaneous_decisions_on_one_entry_apply_once(app, create_user):
     published = db.session.scalars(select(StateChange).where(
         StateChange.to_state == "published")).all()
     assert len(published) == 1
+
+
+def test_a_process_keeps_page_bodies_within_its_byte_budget(cached_site, monkeypatch):
+    """Each worker's own copies stay small; the shared copies still answer the rest."""
+    from app import pagecache
+
+    app, first, second = cached_site
+    client = app.test_client()
+    pages = [f"/praxis/{first}", f"/praxis/{second}", "/"]
+    sizes = [len(client.get(path).data) for path in pages]
+    monkeypatch.setattr(pagecache, "MAX_KEPT_BYTES", max(sizes) + 1)
+    pagecache.clear()
+    for path in pages:
+        client.get(path)
+        assert pagecache._kept_bytes <= max(sizes) + 1
+    assert len(pagecache._pages) == 1
+    assert all(_hit(client, path) for path in pages)  # from the shared files

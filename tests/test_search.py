@@ -376,3 +376,63 @@ def test_the_splitting_dictionary_is_kept_while_its_words_stay_the_same(
     reader.vocabulary()
     assert reader.lexicon is not before and "quellhorizont" in reader.lexicon.words
     assert "merkmal" not in reader.lexicon.terms_cache
+
+
+@pytest.fixture
+def wordy_index(app, write_practice, import_folder, tmp_path):
+    """150 entries of 400 words each from a vocabulary of 3,000 made-up words."""
+    import random
+
+    rng = random.Random(5)
+    words = [f"wort{n}" for n in range(3000)] + ["Zisterne", "Hecke", "Solaranlage"]
+    for number in range(150):
+        write_practice(f"eintrag-{number}", title=f"Eintrag {number}",
+                       body=("Zisterne Hecke " if number % 3 == 0 else "")
+                       + " ".join(rng.choice(words) for _ in range(400)))
+    import_folder(tmp_path / "files")
+    return search.store_for_app(app)
+
+
+def test_opening_the_index_does_not_copy_its_files_into_memory(wordy_index):
+    """A web worker's memory grows with the per-document data it keeps, not with the size of
+    the index files (Whoosh copied each memory-mapped segment file into a buffer)."""
+    import tracemalloc
+
+    from app.search.engine import engine_for
+
+    store = wordy_index
+    files = sum(path.stat().st_size for path in store.folder().rglob("*") if path.is_file())
+    store._view = None
+    store._segment_data.clear()
+    store.invalidate()
+    tracemalloc.start()
+    try:
+        engine_for(store.view()).postings("body", "zistern")
+        kept, _peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert kept < files / 2, (kept, files)
+
+
+def test_searches_in_parallel_threads_answer_as_one_at_a_time(app, wordy_index):
+    """Whoosh's readers seek and read one shared file: threads of one process (the
+    development server, a threaded worker) must not mix up each other's reads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    queries = ["Zisterne", '"Zisterne Hecke"', "Hecke Solaranlage", "wort17 wort2999",
+               "Solaranlage -Hecke", "wort5*"]
+
+    def run(q: str) -> list[tuple[str, float]]:
+        with app.app_context():
+            result = search_practices(parse_search_args(MultiDict({"q": q, "per_page": "50"})))
+            return [(hit.slug, round(hit.score, 6)) for hit in result.hits]
+
+    expected = {q: run(q) for q in queries}
+    assert all(expected.values()), [q for q, hits in expected.items() if not hits]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        for _round in range(5):
+            wordy_index._view = None  # fresh readers each round: the files are read again
+            wordy_index._segment_data.clear()
+            wordy_index.invalidate()
+            answers = list(pool.map(run, queries * 4))
+            assert answers == [expected[q] for q in queries * 4]

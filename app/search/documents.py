@@ -38,7 +38,7 @@ _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_MARKUP = re.compile(r"(^#{1,6}\s*|^\s*[-*+>]\s+|^\s*\d+\.\s+|[*_`|]+|^\s*:?-{3,}:?\s*$)", re.M)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DocMeta:
     """Per-entry data kept in the index for filters, facets, sorting and ranking."""
 
@@ -153,10 +153,29 @@ def index_document(practice: Practice, fields: dict[str, str] | None = None) -> 
     meta = practice_meta(practice, fields)
     return {"slug": practice.slug, "meta": fields["meta"], "title": fields["title"],
             "summary": fields["summary"], "body": fields["body"], "lessons": fields["lessons"],
-            "data": dict(vars(meta)), "words": " ".join(sorted(vocabulary_words(practice)))}
+            "data": asdict(meta), "words": " ".join(sorted(vocabulary_words(practice)))}
 
 
 META_FIELDS = frozenset(f.name for f in dataclass_fields(DocMeta))
+
+
+# Values many entries share (status, municipality, district, lever lists …). Each stored
+# document unpickles its own copies; at 100,000 entries sharing one object per value saves
+# about a third of the per-document data a web worker keeps.
+SHARED_FIELDS = ("status", "municipality", "size_class", "district", "region", "levers",
+                 "topics", "modules", "sdgs", "effort")
+MAX_SHARED_VALUES = 100_000
+_shared_values: dict = {}
+
+
+def _shared(value):
+    """One object per distinct value (bounded: starts afresh when full)."""
+    if len(_shared_values) > MAX_SHARED_VALUES:
+        _shared_values.clear()
+    try:
+        return _shared_values.setdefault(value, value)
+    except TypeError:  # unhashable: a list from an index written by an older version
+        return value
 
 
 def meta_from_stored(stored: dict) -> DocMeta | None:
@@ -164,4 +183,6 @@ def meta_from_stored(stored: dict) -> DocMeta | None:
     data = stored.get("data")
     if not isinstance(data, dict) or set(data) != META_FIELDS:
         return None
+    for name in SHARED_FIELDS:
+        data[name] = _shared(data[name])
     return DocMeta(**data)

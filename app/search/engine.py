@@ -131,7 +131,8 @@ class Engine:
             if cached is not None:
                 self.terms.move_to_end(key)
                 return cached
-        ids, freqs = term_postings(self.searcher, field, text)
+        with self.view.reading:
+            ids, freqs = term_postings(self.searcher, field, text)
         keep = self.columns.live[ids] if len(ids) else np.zeros(0, dtype=bool)
         ids, freqs = ids[keep], freqs[keep]
         if len(ids):
@@ -209,7 +210,8 @@ class Engine:
     def _whoosh(self, query: wq.Query):
         """Phrases: Whoosh finds them; scored as their words' BM25 weights in that field."""
         mask = np.zeros(self.size, dtype=bool)
-        numbers = list(self.searcher.docs_for_query(query))
+        with self.view.reading:
+            numbers = list(self.searcher.docs_for_query(query))
         if numbers:
             mask[numbers] = True
         mask &= self.columns.live

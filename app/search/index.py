@@ -21,6 +21,7 @@ import shutil
 import threading
 import time
 import uuid
+import weakref
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -178,6 +179,8 @@ class View:
     engine: object | None = None
     segment_terms: tuple[frozenset[str], ...] = ()  # each segment's text-field terms
     segment_counts: tuple[tuple[object, dict], ...] = ()  # (reader, kept document counts)
+    # Whoosh's readers seek and then read one shared file per segment: one thread at a time.
+    reading: threading.RLock = field(default_factory=threading.RLock)
 
     def has_term(self, term: str) -> bool:
         """Whether any document of the index (deleted ones too, until a merge) has the term."""
@@ -194,7 +197,11 @@ class View:
                                            strict=True):
             count = counts.get(key)
             if count is None:
-                count = reader.doc_frequency(field, term) if term in terms else 0
+                if term in terms:
+                    with self.reading:
+                        count = reader.doc_frequency(field, term)
+                else:
+                    count = 0
                 if len(counts) > MAX_KEPT_COUNTS:
                     counts.clear()
                 counts[key] = count
@@ -269,7 +276,10 @@ class IndexStore:
         cached = self._index
         if cached and cached[0] == name:
             return cached[1]
-        storage = FileStorage(str(self.root / name))
+        # Without mmap: Whoosh copies every file of a memory-mapped compound segment into a
+        # BytesIO (the whole postings and stored-fields files), which was about a third of a
+        # web worker's memory; read from the file instead (View.reading keeps reads serial).
+        storage = FileStorage(str(self.root / name), supports_mmap=False)
         index = whoosh_index.FileIndex(storage, schema=self.schema)
         self._index = (name, index)
         return index
@@ -330,9 +340,11 @@ class IndexStore:
             if view is None or view.key != key:
                 # A fresh reader: Whoosh's reader reuse keeps stale deletions and segments.
                 # Opening is cheap; our per-segment data is cached by segment id. The old
-                # searcher is left to the garbage collector, as other threads may still use it.
+                # view's searcher closes its files once the view is garbage (other threads
+                # may still be using it now).
                 searcher = Searcher(index.reader(), fromindex=index)
                 view = self._make_view(searcher, vocabulary, key)
+                weakref.finalize(view, searcher.close)
                 self._view = view
             self._checked = now
             return view

@@ -384,20 +384,23 @@ class QueryBuilder:
         """Positions of any of these terms in one field of the given (sorted) entries."""
         found: dict[int, list[int]] = {}
         for word in words:
-            if not self.has(name, word):
-                continue
-            matcher = self.searcher.postings(name, word)
-            for doc in ids:
-                doc = int(doc)
+            if self.has(name, word):
+                with self.view.reading:
+                    self._collect_positions(self.searcher.postings(name, word), ids, found)
+        return found
+
+    @staticmethod
+    def _collect_positions(matcher, ids: np.ndarray, found: dict[int, list[int]]) -> None:
+        for doc in ids:
+            doc = int(doc)
+            if not matcher.is_active():
+                break
+            if matcher.id() < doc:
+                matcher.skip_to(doc)
                 if not matcher.is_active():
                     break
-                if matcher.id() < doc:
-                    matcher.skip_to(doc)
-                    if not matcher.is_active():
-                        break
-                if matcher.id() == doc:
-                    found.setdefault(doc, []).extend(matcher.value_as("positions"))
-        return found
+            if matcher.id() == doc:
+                found.setdefault(doc, []).extend(matcher.value_as("positions"))
 
     def _fuzzy(self, norm: str, concept: Concept,
                same_parts: list[str] | None = None) -> list[wq.Query | None]:
