@@ -436,3 +436,20 @@ def test_searches_in_parallel_threads_answer_as_one_at_a_time(app, wordy_index):
             wordy_index.invalidate()
             answers = list(pool.map(run, queries * 4))
             assert answers == [expected[q] for q in queries * 4]
+
+
+def test_kept_postings_stay_within_their_byte_budget(wordy_index, monkeypatch):
+    from app.search import engine as engine_module
+
+    engine = engine_module.engine_for(wordy_index.view())
+    terms = ["zistern", "heck", "wort17", "wort2999", "wort5"]
+    fresh = {term: engine.postings("body", term) for term in terms}
+    budget = max(ids.nbytes + weights.nbytes for ids, weights in fresh.values()) + 1
+    monkeypatch.setattr(engine_module, "TERM_CACHE_BYTES", budget)
+    engine = engine_module.Engine(wordy_index.view())
+    for term in terms * 2:
+        ids, weights = engine.postings("body", term)
+        assert ids.tolist() == fresh[term][0].tolist()
+        assert weights.tolist() == fresh[term][1].tolist()
+        assert engine.term_bytes <= budget
+        assert engine.term_bytes == sum(i.nbytes + w.nbytes for i, w in engine.terms.values())

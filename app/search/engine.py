@@ -22,7 +22,10 @@ from app.search.whoosh_internals import term_postings
 
 K1 = 1.2
 B = {"title": 0.4, "summary": 0.6, "body": 0.75, "lessons": 0.75, "meta": 0.3}
+# An engine keeps the postings of at most TERM_CACHE terms, within TERM_CACHE_BYTES (a word
+# in every one of 100,000 entries takes 1.2 MB).
 TERM_CACHE = 4000
+TERM_CACHE_BYTES = 32 * 1024 * 1024
 
 
 class Columns:
@@ -119,6 +122,7 @@ class Engine:
         self.average = {f: max(1.0, float(self.lengths[f][live].sum()) / self.docs)
                         for f in TEXT_FIELDS}
         self.terms: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self.term_bytes = 0
         self.lock = threading.Lock()
 
     # postings
@@ -143,9 +147,14 @@ class Engine:
         else:
             weights = np.zeros(0, dtype=np.float32)
         with self.lock:
+            replaced = self.terms.pop(key, None)
+            self.term_bytes += ids.nbytes + weights.nbytes - (
+                replaced[0].nbytes + replaced[1].nbytes if replaced else 0)
             self.terms[key] = (ids, weights)
-            if len(self.terms) > TERM_CACHE:
-                self.terms.popitem(last=False)
+            while len(self.terms) > 1 and (len(self.terms) > TERM_CACHE
+                                           or self.term_bytes > TERM_CACHE_BYTES):
+                old_ids, old_weights = self.terms.popitem(last=False)[1]
+                self.term_bytes -= old_ids.nbytes + old_weights.nbytes
         return ids, weights
 
     # evaluation
