@@ -37,6 +37,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask, current_app, g, has_app_context, request
@@ -100,7 +101,16 @@ def _changes(session) -> dict:
     return session.info.setdefault("kff_page_changes", {"global": False, "entries": set()})
 
 
-def _entry_slug(session, obj) -> str | None:
+def _link_owners(session) -> dict[int, str]:
+    """Each link row (by id) in a changed entry's lists → that entry's slug."""
+    from app.practices.models import Practice
+
+    return {id(row): practice.slug for practice in session.dirty | session.new
+            if isinstance(practice, Practice)
+            for name in LINK_LISTS for row in practice.__dict__.get(name, ())}
+
+
+def _entry_slug(session, obj, link_owner: Callable[[object], str | None]) -> str | None:
     """The slug of the entry an ENTRY_TABLES row belongs to, if that entry is at hand."""
     from app.practices.models import Practice
 
@@ -109,12 +119,12 @@ def _entry_slug(session, obj) -> str | None:
         practice = session.identity_map.get(inspect(Practice).identity_key_from_primary_key(
             (obj.practice_id,)))
     if practice is None:  # a new link row: its key is set by the flush, from the entry's list
-        practice = next((p for p in session.dirty | session.new if isinstance(p, Practice)
-                         and any(obj in p.__dict__.get(name, ()) for name in LINK_LISTS)), None)
-    return practice.slug if practice is not None else None
+        return link_owner(obj)
+    return practice.slug
 
 
-def _classify(session, obj, is_new_or_deleted: bool) -> None:
+def _classify(session, obj, is_new_or_deleted: bool,
+              link_owner: Callable[[object], str | None]) -> None:
     from app.practices.models import Practice
 
     table = getattr(obj, "__tablename__", "")
@@ -128,7 +138,7 @@ def _classify(session, obj, is_new_or_deleted: bool) -> None:
             changes["entries"].add(obj.slug)
             return
     elif table in ENTRY_TABLES:
-        slug = _entry_slug(session, obj)
+        slug = _entry_slug(session, obj, link_owner)
         if slug is not None:
             changes["entries"].add(slug)
             return
@@ -137,12 +147,26 @@ def _classify(session, obj, is_new_or_deleted: bool) -> None:
 
 @event.listens_for(Session, "before_flush")
 def _writing(session, _context, _instances):
-    # Before the flush: afterwards the changed attributes' history is gone.
-    for obj in session.new | session.deleted:
-        _classify(session, obj, True)
+    # Before the flush: afterwards the changed attributes' history is gone. Once every page
+    # is stale, nothing else needs a look (an import flushes tens of thousands of rows).
+    changes = _changes(session)
+    owners: dict[int, str] | None = None
+
+    def link_owner(obj) -> str | None:
+        nonlocal owners
+        if owners is None:  # once per flush, for the rows whose entry has no key yet
+            owners = _link_owners(session)
+        return owners.get(id(obj))
+
+    for obj in itertools.chain(session.new, session.deleted):
+        if changes["global"]:
+            return
+        _classify(session, obj, True, link_owner)
     for obj in session.dirty:
+        if changes["global"]:
+            return
         if session.is_modified(obj):
-            _classify(session, obj, False)
+            _classify(session, obj, False, link_owner)
 
 
 @event.listens_for(Session, "do_orm_execute")
