@@ -88,7 +88,8 @@ def test_a_rebuild_spread_over_processes_ranks_like_one_in_a_single_process(
     assert sync.rebuild_writer_options(10).get("procs", 1) > 1  # the machine has 2+ cores
     with Session(db.engine) as session:
         sync.reindex(store, session)
-        assert len(store.open_index().reader().leaf_readers()) > 1  # one segment a process
+        with store.open_index().reader() as reader:
+            assert len(reader.leaf_readers()) > 1  # one segment a process
         assert sync.check(store, session).ok
     store.invalidate()
     assert (ranking(), ranking(member)) == single

@@ -343,7 +343,11 @@ class IndexStore:
                 # view's searcher closes its files once the view is garbage (other threads
                 # may still be using it now).
                 searcher = Searcher(index.reader(), fromindex=index)
-                view = self._make_view(searcher, vocabulary, key)
+                try:
+                    view = self._make_view(searcher, vocabulary, key)
+                except BaseException:
+                    searcher.close()
+                    raise
                 weakref.finalize(view, searcher.close)
                 self._view = view
             self._checked = now
