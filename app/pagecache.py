@@ -36,10 +36,10 @@ import os
 import threading
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
+from cachetools import LRUCache
 from flask import Flask, current_app, g, has_app_context, request
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
@@ -63,15 +63,21 @@ LINK_LISTS = ("lever_links", "topic_links", "module_links", "workshop_links", "s
 # Practice columns whose change can hide an entry or move its address: never entry-scoped.
 GLOBAL_PRACTICE_COLUMNS = ("slug", "publication", "visibility")
 ROW_LOCK_ONLY = "row_lock_only"  # execution option of an UPDATE that changes no value
-MAX_ENTRIES = 512
-MAX_KEPT_BYTES = 24 * 1024 * 1024  # page bodies one process keeps (the rest: shared files)
+# What one process keeps of the pages (the rest: the shared files), counted as body plus
+# PAGE_OVERHEAD for its headers, key and bookkeeping; the least recently used go first.
+MAX_KEPT_BYTES = 24 * 1024 * 1024
+PAGE_OVERHEAD = 2048
 MAX_BODY = 512 * 1024
 MAX_FILES = 4096  # pages kept on disk for all workers
 PRUNE_EVERY = 64  # writes between two prunings of that folder
 
-_pages: OrderedDict[tuple[str, str], tuple[float, tuple[int, int], int, bytes, list]] = (
-    OrderedDict())
-_kept_bytes = 0
+
+
+def _page_bytes(entry: tuple[float, tuple[int, int], int, bytes, list]) -> int:
+    return len(entry[3]) + PAGE_OVERHEAD
+
+
+_pages: LRUCache = LRUCache(MAX_KEPT_BYTES, getsizeof=_page_bytes)
 _writes = itertools.count(1)
 _lock = threading.Lock()
 
@@ -306,13 +312,8 @@ def serve_cached():
 
 
 def _keep(key: tuple[str, str], entry: tuple) -> None:
-    global _kept_bytes
-    with _lock:
-        replaced = _pages.pop(key, None)
-        _kept_bytes += len(entry[3]) - (len(replaced[3]) if replaced else 0)
+    with _lock, contextlib.suppress(ValueError):  # larger than the whole budget: not kept
         _pages[key] = entry
-        while len(_pages) > MAX_ENTRIES or (_kept_bytes > MAX_KEPT_BYTES and len(_pages) > 1):
-            _kept_bytes -= len(_pages.popitem(last=False)[1][3])
 
 
 def remember(response):
@@ -341,10 +342,8 @@ def _note_version() -> None:
 
 
 def clear() -> None:
-    global _kept_bytes
     with _lock:
         _pages.clear()
-        _kept_bytes = 0
 
 
 def init_app(app: Flask) -> None:

@@ -308,9 +308,7 @@ def run_size(entries: int, repeat: int, workdir: Path | None) -> dict:
             print(f"index size: {row['index_mb']:.1f} MB "
                   f"(database {(folder / 'db.sqlite3').stat().st_size / 1e6:.1f} MB)")
             started = time.perf_counter()
-            store.invalidate()
-            store._view = None
-            store._segment_data.clear()
+            store.forget_view()
             from app.search.engine import engine_for
 
             engine_for(store.view())

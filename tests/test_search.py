@@ -350,7 +350,52 @@ def test_kept_term_counts_equal_whooshs_over_changing_segments(app, write_practi
         write_practice(f"neu-{round_number}", body="Eine Zisterne mehr.")
         import_folder(folder)
         agree()
-    assert len(store.view().segment_counts) > 1
+    assert len(store.view().segments) > 1
+
+
+def test_postings_kept_per_segment_stay_whooshs_own_after_every_change(
+        app, write_practice, import_folder, tmp_path):
+    """Each segment's postings are kept across index states (an edit adds one small
+    segment, and only that one is read again); after every change, a view's postings must
+    be what Whoosh's public API reads, with replaced documents among the deleted ones."""
+    folder = tmp_path / "files"
+    for number in range(6):
+        write_practice(f"eintrag-{number}", title=f"Hecke {number}",
+                       body=f"Zisterne und Hecke {'Solar ' * number}.")
+    import_folder(folder)
+    store = search.store_for_app(app)
+    from app.search.analysis import index_terms
+
+    terms = [*index_terms("Zisterne Hecke Solar Runde"), "unbekannt"]
+    (round_term,) = index_terms("Runde")
+
+    def public_postings(reader, field, term):
+        if (field, term) not in reader:
+            return []
+        matcher, found = reader.postings(field, term), []
+        while matcher.is_active():
+            found.append((matcher.id(), matcher.weight()))
+            matcher.next()
+        return found
+
+    def agree():
+        view = store.view()
+        reader = view.searcher.reader()
+        for field in ("title", "body"):
+            for term in terms:
+                ids, weights = view.term_postings(field, term)
+                live = [(int(n), float(w)) for n, w in zip(ids, weights, strict=True)
+                        if not reader.is_deleted(int(n))]
+                assert live == public_postings(reader, field, term), (field, term)
+
+    agree()
+    for round_number in range(3):  # each import adds a segment and deletes replaced docs
+        write_practice("eintrag-1", title="Runde", body=f"Nur noch Solar, Runde {round_number}.")
+        write_practice(f"neu-{round_number}", body="Eine Zisterne mehr.")
+        import_folder(folder)
+        agree()
+    assert len(store.view().segments) > 1
+    assert store.view().term_postings("body", round_term)[0].size  # the new segments were read
 
 
 def test_the_splitting_dictionary_is_kept_while_its_words_stay_the_same(
@@ -402,9 +447,7 @@ def test_opening_the_index_does_not_copy_its_files_into_memory(wordy_index):
 
     store = wordy_index
     files = sum(path.stat().st_size for path in store.folder().rglob("*") if path.is_file())
-    store._view = None
-    store._segment_data.clear()
-    store.invalidate()
+    store.forget_view()
     tracemalloc.start()
     try:
         engine_for(store.view()).postings("body", "zistern")
@@ -431,9 +474,7 @@ def test_searches_in_parallel_threads_answer_as_one_at_a_time(app, wordy_index):
     assert all(expected.values()), [q for q, hits in expected.items() if not hits]
     with ThreadPoolExecutor(max_workers=6) as pool:
         for _round in range(5):
-            wordy_index._view = None  # fresh readers each round: the files are read again
-            wordy_index._segment_data.clear()
-            wordy_index.invalidate()
+            wordy_index.forget_view()  # fresh readers each round: the files are read again
             answers = list(pool.map(run, queries * 4))
             assert answers == [expected[q] for q in queries * 4]
 
@@ -444,12 +485,15 @@ def test_kept_postings_stay_within_their_byte_budget(wordy_index, monkeypatch):
     engine = engine_module.engine_for(wordy_index.view())
     terms = ["zistern", "heck", "wort17", "wort2999", "wort5"]
     fresh = {term: engine.postings("body", term) for term in terms}
-    budget = max(ids.nbytes + weights.nbytes for ids, weights in fresh.values()) + 1
+    sizes = {term: ids.nbytes + weights.nbytes for term, (ids, weights) in fresh.items()}
+    budget = 2 * (max(sizes.values()) + engine_module.TERM_OVERHEAD)
     monkeypatch.setattr(engine_module, "TERM_CACHE_BYTES", budget)
     engine = engine_module.Engine(wordy_index.view())
     for term in terms * 2:
         ids, weights = engine.postings("body", term)
         assert ids.tolist() == fresh[term][0].tolist()
         assert weights.tolist() == fresh[term][1].tolist()
-        assert engine.term_bytes <= budget
-        assert engine.term_bytes == sum(i.nbytes + w.nbytes for i, w in engine.terms.values())
+        kept = sum(i.nbytes + w.nbytes + engine_module.TERM_OVERHEAD
+                   for i, w in engine.terms.values())
+        assert ("body", term) in engine.terms and kept <= budget
+    assert len(engine.terms) < len(terms)  # the budget made room by forgetting terms

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from dataclasses import fields as dataclass_fields
 
 from sqlalchemy import select
@@ -59,6 +59,16 @@ class DocMeta:
     digest: str
     costs_eur: int | None = None
     effort: str | None = None
+
+
+META_FIELD_NAMES = tuple(f.name for f in dataclass_fields(DocMeta))
+META_FIELDS = frozenset(META_FIELD_NAMES)
+
+
+def meta_dict(meta: DocMeta) -> dict:
+    """The fields of a DocMeta by name (what dataclasses.asdict gives, without its deep
+    copy: the values are immutable; asdict was a tenth of preparing a document)."""
+    return {name: getattr(meta, name) for name in META_FIELD_NAMES}
 
 
 def plain_text(markdown: str) -> str:
@@ -138,7 +148,7 @@ def practice_meta(practice: Practice, fields: dict[str, str], lexicon=None) -> D
     )
     analysed = analysis_digest(fields.values(), lexicon)
     digest = hashlib.sha1(  # noqa: S324 - a change detector, not security
-        repr((sorted(fields.items()), asdict(meta), analysed)).encode("utf-8")).hexdigest()[:16]
+        repr((sorted(fields.items()), meta_dict(meta), analysed)).encode("utf-8")).hexdigest()[:16]
     return replace(meta, digest=digest)
 
 
@@ -153,10 +163,7 @@ def index_document(practice: Practice, fields: dict[str, str] | None = None) -> 
     meta = practice_meta(practice, fields)
     return {"slug": practice.slug, "meta": fields["meta"], "title": fields["title"],
             "summary": fields["summary"], "body": fields["body"], "lessons": fields["lessons"],
-            "data": asdict(meta), "words": " ".join(sorted(vocabulary_words(practice)))}
-
-
-META_FIELDS = frozenset(f.name for f in dataclass_fields(DocMeta))
+            "data": meta_dict(meta), "words": " ".join(sorted(vocabulary_words(practice)))}
 
 
 # Values many entries share (status, municipality, district, lever lists …). Each stored

@@ -9,23 +9,28 @@ still stores, analyses and serves the postings; phrases are answered by Whoosh i
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
-from collections import OrderedDict
 
 import numpy as np
+from cachetools import LRUCache
 from whoosh import query as wq
 
 from app.search.documents import cost_band
 from app.search.index import TEXT_FIELDS, View
-from app.search.whoosh_internals import term_postings
 
 K1 = 1.2
 B = {"title": 0.4, "summary": 0.6, "body": 0.75, "lessons": 0.75, "meta": 0.3}
-# An engine keeps the postings of at most TERM_CACHE terms, within TERM_CACHE_BYTES (a word
-# in every one of 100,000 entries takes 1.2 MB).
-TERM_CACHE = 4000
+# An engine keeps the postings of the most recently used terms within TERM_CACHE_BYTES,
+# counted as their arrays plus TERM_OVERHEAD for key and array objects (a word in every
+# one of 100,000 entries takes 1.2 MB).
 TERM_CACHE_BYTES = 32 * 1024 * 1024
+TERM_OVERHEAD = 256
+
+
+def _postings_bytes(postings: tuple[np.ndarray, np.ndarray]) -> int:
+    return postings[0].nbytes + postings[1].nbytes + TERM_OVERHEAD
 
 
 class Columns:
@@ -111,7 +116,6 @@ class Engine:
 
     def __init__(self, view: View):
         self.view = view
-        self.searcher = view.searcher
         self.columns = Columns(view)
         self.size = self.columns.size
         self.lengths = view.lengths
@@ -121,8 +125,7 @@ class Engine:
         self.docs = max(1, int(live.sum()))
         self.average = {f: max(1.0, float(self.lengths[f][live].sum()) / self.docs)
                         for f in TEXT_FIELDS}
-        self.terms: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        self.term_bytes = 0
+        self.terms: LRUCache = LRUCache(TERM_CACHE_BYTES, getsizeof=_postings_bytes)
         self.lock = threading.Lock()
 
     # postings
@@ -133,10 +136,8 @@ class Engine:
         with self.lock:
             cached = self.terms.get(key)
             if cached is not None:
-                self.terms.move_to_end(key)
                 return cached
-        with self.view.reading:
-            ids, freqs = term_postings(self.searcher, field, text)
+        ids, freqs = self.view.term_postings(field, text)
         keep = self.columns.live[ids] if len(ids) else np.zeros(0, dtype=bool)
         ids, freqs = ids[keep], freqs[keep]
         if len(ids):
@@ -146,15 +147,8 @@ class Engine:
             weights = (idf * freqs * (K1 + 1) / (freqs + norm)).astype(np.float32)
         else:
             weights = np.zeros(0, dtype=np.float32)
-        with self.lock:
-            replaced = self.terms.pop(key, None)
-            self.term_bytes += ids.nbytes + weights.nbytes - (
-                replaced[0].nbytes + replaced[1].nbytes if replaced else 0)
+        with self.lock, contextlib.suppress(ValueError):  # larger than the budget: not kept
             self.terms[key] = (ids, weights)
-            while len(self.terms) > 1 and (len(self.terms) > TERM_CACHE
-                                           or self.term_bytes > TERM_CACHE_BYTES):
-                old_ids, old_weights = self.terms.popitem(last=False)[1]
-                self.term_bytes -= old_ids.nbytes + old_weights.nbytes
         return ids, weights
 
     # evaluation
@@ -219,8 +213,7 @@ class Engine:
     def _whoosh(self, query: wq.Query):
         """Phrases: Whoosh finds them; scored as their words' BM25 weights in that field."""
         mask = np.zeros(self.size, dtype=bool)
-        with self.view.reading:
-            numbers = list(self.searcher.docs_for_query(query))
+        numbers = self.view.docs_for_query(query)
         if numbers:
             mask[numbers] = True
         mask &= self.columns.live

@@ -14,6 +14,7 @@ old one until then. Each generation remembers its own outbox position, so severa
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from cachetools import LRUCache
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
@@ -40,7 +42,7 @@ from app.search.analysis import (
     set_lexicon,
 )
 from app.search.documents import DocMeta, meta_from_stored
-from app.search.whoosh_internals import field_lengths
+from app.search.whoosh_internals import field_lengths, join_postings, segment_postings
 
 CURRENT = "CURRENT"
 STATE_FILE = "state.json"
@@ -164,6 +166,43 @@ class Vocabulary:
         return vocabulary
 
 
+# Postings read from segments are kept across index states, within this many bytes per
+# process: an edit adds a small segment, and only that one is read again.
+SEGMENT_POSTINGS_BYTES = 24 * 1024 * 1024
+POSTINGS_OVERHEAD = 256  # key and array objects of one kept term
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One segment of a view (segments never change; their data is kept across states)."""
+
+    reader: object
+    key: str
+    offset: int
+    terms: frozenset[str]  # its text-field terms
+    counts: dict  # document counts of terms asked for (View.doc_frequency_idf)
+
+
+class PostingsCache:
+    """Each segment's postings of the terms searched for, least recently used out first."""
+
+    def __init__(self, max_bytes: int = SEGMENT_POSTINGS_BYTES):
+        self._kept = LRUCache(max_bytes, getsizeof=lambda pair: (
+            pair[0].nbytes + pair[1].nbytes + POSTINGS_OVERHEAD))
+        self._lock = threading.Lock()
+
+    def get(self, segment: Segment, field: str, text: str, reading) -> tuple:
+        key = (segment.key, field, text)
+        with self._lock:
+            found = self._kept.get(key)
+        if found is None:
+            with reading:
+                found = segment_postings(segment.reader, field, text)
+            with self._lock, contextlib.suppress(ValueError):  # larger than the budget
+                self._kept[key] = found
+        return found
+
+
 @dataclass
 class View:
     """A searcher with the per-document data needed for filters, facets and sorting."""
@@ -177,14 +216,42 @@ class View:
     lengths: dict[str, np.ndarray] = field(default_factory=dict)
     cache: dict = field(default_factory=dict)
     engine: object | None = None
-    segment_terms: tuple[frozenset[str], ...] = ()  # each segment's text-field terms
-    segment_counts: tuple[tuple[object, dict], ...] = ()  # (reader, kept document counts)
+    segments: tuple[Segment, ...] = ()
+    postings_cache: PostingsCache = field(default_factory=PostingsCache)
     # Whoosh's readers seek and then read one shared file per segment: one thread at a time.
+    # Every read of the searcher at search time goes through the methods below.
     reading: threading.RLock = field(default_factory=threading.RLock)
+
+    def term_postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """All postings of a term as arrays: docnums (int64, ascending; deleted documents
+        included) and the term's frequency in each (see whoosh_internals)."""
+        return join_postings(
+            self.postings_cache.get(segment, field, text, self.reading) + (segment.offset,)
+            for segment in self.segments if text in segment.terms or field not in TEXT_FIELDS)
+
+    def docs_for_query(self, query) -> list[int]:
+        """The docnums Whoosh itself finds for a query (phrases)."""
+        with self.reading:
+            return list(self.searcher.docs_for_query(query))
+
+    def positions(self, field: str, term: str, ids, found: dict[int, list[int]]) -> None:
+        """Add the term's positions in the field of the given (ascending) docnums to found."""
+        with self.reading:
+            matcher = self.searcher.postings(field, term)
+            for doc in ids:
+                doc = int(doc)
+                if not matcher.is_active():
+                    break
+                if matcher.id() < doc:
+                    matcher.skip_to(doc)
+                    if not matcher.is_active():
+                        break
+                if matcher.id() == doc:
+                    found.setdefault(doc, []).extend(matcher.value_as("positions"))
 
     def has_term(self, term: str) -> bool:
         """Whether any document of the index (deleted ones too, until a merge) has the term."""
-        return any(term in terms for terms in self.segment_terms)
+        return any(term in segment.terms for segment in self.segments)
 
     def doc_frequency_idf(self, field: str, term: str) -> tuple[int, float]:
         """A term's document count and Whoosh's idf, as `searcher.idf` computes them.
@@ -193,13 +260,13 @@ class View:
         terms of "Ähnliche Lösungsansätze" was a tenth of the server's time under load."""
         found = 0
         key = (field, term)
-        for (reader, counts), terms in zip(self.segment_counts, self.segment_terms,
-                                           strict=True):
+        for segment in self.segments:
+            counts = segment.counts
             count = counts.get(key)
             if count is None:
-                if term in terms:
+                if term in segment.terms:
                     with self.reading:
-                        count = reader.doc_frequency(field, term)
+                        count = segment.reader.doc_frequency(field, term)
                 else:
                     count = 0
                 if len(counts) > MAX_KEPT_COUNTS:
@@ -230,6 +297,7 @@ class IndexStore:
         self._view: View | None = None
         self._checked = 0.0
         self._segment_data: dict[str, tuple] = {}
+        self.postings = PostingsCache()
         self._words: tuple[str, float, Vocabulary] | None = None
         self.lexicon: Lexicon | None = None
         self.similar_cache: dict[tuple, tuple] = {}  # see service.similar_practices
@@ -354,13 +422,23 @@ class IndexStore:
             return view
 
     def invalidate(self) -> None:
-        """Forget the cached view (after this process wrote to the index)."""
+        """Check the cached view against the files at the next search (after this process
+        wrote to the index)."""
         self._checked = 0.0
+
+    def forget_view(self) -> None:
+        """Drop the view and its per-segment data: the next search reads the files afresh,
+        as in a process that just started (benchmarks, tests of reading)."""
+        with self.lock:
+            self._view = None
+            self._segment_data.clear()
+            self.postings = PostingsCache()
+            self._checked = 0.0
 
     def _make_view(self, searcher: Searcher, vocabulary: Vocabulary, key: tuple) -> View:
         metas: list[DocMeta | None] = []
         lengths: dict[str, list[np.ndarray]] = {name: [] for name in TEXT_FIELDS}
-        segment_terms, segment_counts = [], []
+        segments = []
         live = set()
         seen_segments = set()
         for reader, offset in searcher.reader().leaf_readers():
@@ -372,8 +450,7 @@ class IndexStore:
                 cached = self._segment_data[segment_key] = _segment_data(reader)
             segment_metas, segment_lengths, terms, counts = cached
             metas.extend(segment_metas)
-            segment_terms.append(terms)
-            segment_counts.append((reader, counts))
+            segments.append(Segment(reader, segment_key, offset, terms, counts))
             for name in TEXT_FIELDS:
                 lengths[name].append(segment_lengths[name])
             deleted = reader.has_deletions()
@@ -383,8 +460,8 @@ class IndexStore:
             del self._segment_data[stale]
         public = frozenset(n for n in live if not metas[n].members_only)
         return View(searcher=searcher, metas=metas, all_ids=frozenset(live), public_ids=public,
-                    vocabulary=vocabulary, key=key, segment_terms=tuple(segment_terms),
-                    segment_counts=tuple(segment_counts),
+                    vocabulary=vocabulary, key=key, segments=tuple(segments),
+                    postings_cache=self.postings,
                     lengths={name: np.concatenate(parts) if parts else np.zeros(0, np.float32)
                              for name, parts in lengths.items()})
 

@@ -182,7 +182,6 @@ class QueryBuilder:
         from app.search.engine import engine_for
 
         self.view = view
-        self.searcher = view.searcher
         self.members = members
         self.engine = engine_for(view)
         # What this caller may see decides what a word "is known" as and what it is
@@ -385,22 +384,8 @@ class QueryBuilder:
         found: dict[int, list[int]] = {}
         for word in words:
             if self.has(name, word):
-                with self.view.reading:
-                    self._collect_positions(self.searcher.postings(name, word), ids, found)
+                self.view.positions(name, word, ids, found)
         return found
-
-    @staticmethod
-    def _collect_positions(matcher, ids: np.ndarray, found: dict[int, list[int]]) -> None:
-        for doc in ids:
-            doc = int(doc)
-            if not matcher.is_active():
-                break
-            if matcher.id() < doc:
-                matcher.skip_to(doc)
-                if not matcher.is_active():
-                    break
-            if matcher.id() == doc:
-                found.setdefault(doc, []).extend(matcher.value_as("positions"))
 
     def _fuzzy(self, norm: str, concept: Concept,
                same_parts: list[str] | None = None) -> list[wq.Query | None]:

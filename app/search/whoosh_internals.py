@@ -1,11 +1,11 @@
 """The only place that reads Whoosh internals; everything else uses its public API.
 
-The query engine reads every term's postings once per index state into NumPy arrays, and
-the per-document field lengths once per segment. Whoosh's public API gives both only one
-posting (or one document) per Python call, which is 10–50 times slower at 20,000 entries,
-so the two functions here read Whoosh's own blocks and columns directly:
+The query engine reads every term's postings of a segment, and the per-document field
+lengths of a segment, once into NumPy arrays (segments never change). Whoosh's public API
+gives both only one posting (or one document) per Python call, which is 10–50 times slower
+at 20,000 entries, so the two functions here read Whoosh's own blocks and columns directly:
 
-- ``term_postings``: all (docnum, weight) postings of a term over a searcher, as arrays,
+- ``segment_postings``: all (docnum, weight) postings of a term in one segment, as arrays,
   read block by block from ``whoosh.codec.whoosh3.W3LeafMatcher`` (``_read_ids``,
   ``_read_weights``, ``_ids``, ``_weights``, ``_next_block``), below the ``child`` of the
   wrapper that hides deleted documents;
@@ -17,7 +17,8 @@ These are written against the pinned ``whoosh-reloaded==2.7.5`` (``PINNED_VERSIO
 they rely on is checked when this module is imported (classes, functions, methods) and on
 first use (attributes that only instances have); if anything is missing, ``WhooshContractError``
 names the pinned and the installed version instead of a wrong ranking somewhere later.
-``tests/test_whoosh_contract.py`` compares both functions with Whoosh's public API on a real
+``tests/test_whoosh_contract.py`` compares both (through ``term_postings``, which joins
+the segments of a searcher) with Whoosh's public API on a real
 index with several segments and deletions: run it after changing the pin.
 """
 
@@ -78,6 +79,8 @@ _LeafMatcher = whoosh3.W3LeafMatcher
 _LENGTHS_COLUMN = whoosh3.LENGTHS_COLUMN
 _LENGTH_TABLE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 _checked_instances: set[str] = set()  # instance attributes verified once per process
+_NO_IDS = np.zeros(0, dtype=np.int32)
+_NO_WEIGHTS = np.zeros(0, dtype=np.float32)
 
 
 def _check_matcher(matcher) -> None:
@@ -97,44 +100,54 @@ def _perdoc(reader):
     return getattr(reader, "_perdoc", None)
 
 
-def term_postings(searcher, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """All postings of a term as arrays: docnums (int64, ascending) and weights (float32).
+def segment_postings(reader, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    """All postings of a term in one segment reader: docnums within the segment (int32,
+    ascending) and the term's frequency in each (float32); empty when it lacks the term.
 
-    Docnums are the searcher's (segment offset added); weights are the term's frequency in
-    the document, as ``searcher.postings(field, text)`` gives them one at a time. Documents
-    that are deleted but not yet merged away are included: callers mask them with their
-    own live-document column, which is cheaper than Whoosh's per-posting filter.
+    Documents that are deleted but not yet merged away are included: callers mask them
+    with their own live-document column, which is cheaper than Whoosh's per-posting filter.
     """
-    id_parts: list[np.ndarray] = []
-    weight_parts: list[np.ndarray] = []
-    for reader, offset in searcher.reader().leaf_readers():
-        if (field, text) not in reader:
-            continue
-        matcher = reader.postings(field, text)
-        while not isinstance(matcher, _LeafMatcher) and hasattr(matcher, "child"):
-            matcher = matcher.child  # the wrapper that skips deleted documents
-        ids: list[int] = []
-        weights: list[float] = []
-        if isinstance(matcher, _LeafMatcher):
-            _check_matcher(matcher)
-            while matcher.is_active():  # one block (up to 128 postings) per round
-                matcher._read_ids()
-                matcher._read_weights()
-                ids.extend(matcher._ids)
-                weights.extend(matcher._weights)
-                matcher._next_block()
-        else:  # a term in one document only: its posting is inlined in the term info
-            while matcher.is_active():
-                ids.append(matcher.id())
-                weights.append(matcher.weight())
-                matcher.next()
-        id_parts.append(np.array(ids, dtype=np.int64) + offset)
-        weight_parts.append(np.array(weights, dtype=np.float32))
-    if not id_parts:
+    if (field, text) not in reader:
+        return _NO_IDS, _NO_WEIGHTS
+    matcher = reader.postings(field, text)
+    while not isinstance(matcher, _LeafMatcher) and hasattr(matcher, "child"):
+        matcher = matcher.child  # the wrapper that skips deleted documents
+    ids: list[int] = []
+    weights: list[float] = []
+    if isinstance(matcher, _LeafMatcher):
+        _check_matcher(matcher)
+        while matcher.is_active():  # one block (up to 128 postings) per round
+            matcher._read_ids()
+            matcher._read_weights()
+            ids.extend(matcher._ids)
+            weights.extend(matcher._weights)
+            matcher._next_block()
+    else:  # a term in one document only: its posting is inlined in the term info
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+    return np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float32)
+
+
+def term_postings(searcher, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    """All postings of a term over a searcher as arrays: docnums (int64, ascending, the
+    searcher's: segment offset added) and weights (float32), as
+    ``searcher.postings(field, text)`` gives them one at a time (see segment_postings)."""
+    parts = [segment_postings(reader, field, text) + (offset,)
+             for reader, offset in searcher.reader().leaf_readers()]
+    return join_postings(parts)
+
+
+def join_postings(parts) -> tuple[np.ndarray, np.ndarray]:
+    """One pair of arrays from (segment docnums, weights, segment offset) triples."""
+    parts = [(ids.astype(np.int64) + offset, weights)
+             for ids, weights, offset in parts if len(ids)]
+    if not parts:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    if len(id_parts) == 1:
-        return id_parts[0], weight_parts[0]
-    return np.concatenate(id_parts), np.concatenate(weight_parts)
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
 def field_lengths(reader, field: str) -> np.ndarray:
