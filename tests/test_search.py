@@ -398,6 +398,59 @@ def test_postings_kept_per_segment_stay_whooshs_own_after_every_change(
     assert store.view().term_postings("body", round_term)[0].size  # the new segments were read
 
 
+def test_facets_and_sort_orders_after_edits_equal_a_fresh_rebuild(
+        app, client, write_practice, import_folder, tmp_path):
+    """A view joins what it computed per segment (facet values, sort keys) instead of
+    reading every entry after each change: across several segments with replaced
+    documents, every facet and sort order must be what a one-segment rebuild gives."""
+    from sqlalchemy.orm import Session
+
+    from app.extensions import db
+    from app.search.sync import reindex
+
+    folder = tmp_path / "files"
+    levers = ["vorbild", "beschaffen", "planen-regeln"]
+    topics = ["energie", "mobilitaet", "natur", "bildung"]
+    statuses = ["idee", "geplant", "umgesetzt", "verstetigt"]
+    titles = ["Öko-Markt", "Zisterne", "ampel", "Bürgerbus", "Obstwiese", "Ärztehaus"]
+
+    def write(number: int, edit: int = 0) -> None:
+        write_practice(
+            f"eintrag-{number}", title=f"{titles[(number + edit) % len(titles)]} {number}",
+            municipality=f"Gemeinde {'ABC'[(number + edit) % 3]}", population=1000 * number + 1,
+            levers=", ".join(levers[: 1 + (number + edit) % 3]), topics=topics[(number * edit) % 4],
+            modules=str(1 + (number + edit) % 4), status=statuses[(number + edit) % 4],
+            body="Zisterne und Hecke im Dorf.")
+
+    for number in range(9):
+        write(number)
+    import_folder(folder)
+    for edit in (1, 2, 3):  # each import adds a segment and deletes the replaced documents
+        for number in range(edit, 9, 3):
+            write(number, edit)
+        import_folder(folder)
+    assert len(search.store_for_app(app).view().segments) > 1
+
+    queries = [{"q": "Zisterne", "per_page": "50"}, {"sort": "title", "per_page": "50"},
+               {"q": "Hecke", "sort": "newest", "per_page": "50"},
+               {"lever": "beschaffen", "sort": "title", "per_page": "50"},
+               {"topic": "natur", "status": "umgesetzt", "per_page": "50"}]
+
+    def answers():
+        found = []
+        for params in queries:
+            body = client.get("/api/v1/practices", query_string=params).get_json()
+            found.append(([r["slug"] for r in body["results"]], body["total"], body["facets"]))
+        return found
+
+    before = answers()
+    with Session(db.engine) as session:
+        reindex(search.store_for_app(app), session)
+    assert len(search.store_for_app(app).view().segments) == 1
+    assert answers() == before
+    assert before[1][1] == 9 and len(before[1][2]["lever"]) == 3
+
+
 def test_the_splitting_dictionary_is_kept_while_its_words_stay_the_same(
         app, write_practice, import_folder, tmp_path):
     """Each change rewrites the corpus counts; only new words may change how compounds

@@ -18,7 +18,7 @@ from cachetools import LRUCache
 from whoosh import query as wq
 
 from app.search.documents import cost_band
-from app.search.index import TEXT_FIELDS, View
+from app.search.index import TEXT_FIELDS, Segment, View
 
 K1 = 1.2
 B = {"title": 0.4, "summary": 0.6, "body": 0.75, "lessons": 0.75, "meta": 0.3}
@@ -33,59 +33,99 @@ def _postings_bytes(postings: tuple[np.ndarray, np.ndarray]) -> int:
     return postings[0].nbytes + postings[1].nbytes + TERM_OVERHEAD
 
 
-class Columns:
-    """Per-document arrays: visibility, facet values, sort keys."""
+SINGLE_FACETS = (("status", "status"), ("municipality", "municipality"),
+                 ("size_class", "size_class"), ("district", "district"), ("region", "region"),
+                 ("effort", "effort"))
+MULTI_FACETS = (("lever", "levers"), ("topic", "topics"), ("module", "modules"), ("sdg", "sdgs"))
+UNKNOWN_COSTS = 2**62  # sorting by cost: unknown costs after every known amount
 
-    def __init__(self, view: View):
-        metas = view.metas
-        n = len(metas)
-        self.size = n
-        self.live = np.zeros(n, dtype=bool)
-        self.live[list(view.all_ids)] = True
-        self.public = np.zeros(n, dtype=bool)
-        self.public[list(view.public_ids)] = True
-        self.labels: dict[str, list] = {}
-        self.single: dict[str, np.ndarray] = {}
-        self.multi: dict[str, np.ndarray] = {}
-        for name, attribute in (("status", "status"), ("municipality", "municipality"),
-                                ("size_class", "size_class"), ("district", "district"),
-                                ("region", "region")):
-            self._single(name, [getattr(m, attribute) if m else None for m in metas])
-        for name, attribute in (("lever", "levers"), ("topic", "topics"), ("module", "modules"),
-                                ("sdg", "sdgs")):
-            self._multi(name, [getattr(m, attribute) if m else () for m in metas])
-        self._single("cost", [cost_band(m.costs_eur) if m else None for m in metas])
-        self._single("effort", [m.effort if m else None for m in metas])
-        # Sorting by cost: unknown costs after every known amount.
-        self.costs = np.array([m.costs_eur if m and m.costs_eur is not None else 2**62
+
+class SegmentColumns:
+    """One segment's facet values (coded by labels of its own) and sort keys, computed
+    once per segment: a view after an edit joins them instead of reading every entry."""
+
+    def __init__(self, metas: list):
+        self.single = {name: _coded([getattr(m, attribute) if m else None for m in metas])
+                       for name, attribute in SINGLE_FACETS}
+        self.single["cost"] = _coded([cost_band(m.costs_eur) if m else None for m in metas])
+        self.multi = {name: _matrix([getattr(m, attribute) if m else () for m in metas])
+                      for name, attribute in MULTI_FACETS}
+        self.costs = np.array([m.costs_eur if m and m.costs_eur is not None else UNKNOWN_COSTS
                                for m in metas], dtype=np.int64)
         self.population = np.array([m.population if m and m.population is not None else -1
                                     for m in metas], dtype=np.int64)
         self.published = np.array([m.published if m else 0.0 for m in metas], dtype=np.float64)
-        slugs = [m.slug if m else "" for m in metas]
-        order = sorted(range(n), key=lambda i: slugs[i])
-        self.slug_rank = np.empty(n, dtype=np.int64)  # ties break by slug, not by docnum
-        self.slug_rank[order] = np.arange(n)
-        order = sorted(range(n), key=lambda i: (metas[i].title_key if metas[i] else "", slugs[i]))
-        self.title_rank = np.empty(n, dtype=np.int64)
-        self.title_rank[order] = np.arange(n)
+        self.slugs = np.array([m.slug if m else "" for m in metas], dtype=np.str_)
+        self.titles = np.array([m.title_key if m else "" for m in metas], dtype=np.str_)
 
-    def _single(self, name: str, values: list) -> None:
-        labels = sorted({v for v in values if v is not None}, key=str)
-        index = {label: code for code, label in enumerate(labels)}
-        self.labels[name] = labels
-        self.single[name] = np.array([index[v] if v is not None else -1 for v in values],
-                                     dtype=np.int32)
 
-    def _multi(self, name: str, values: list[tuple]) -> None:
-        labels = sorted({v for row in values for v in row}, key=str)
-        index = {label: code for code, label in enumerate(labels)}
-        matrix = np.zeros((len(values), max(1, len(labels))), dtype=bool)
-        for number, row in enumerate(values):
-            for value in row:
-                matrix[number, index[value]] = True
-        self.labels[name] = labels
-        self.multi[name] = matrix
+def _coded(values: list) -> tuple[list, np.ndarray]:
+    labels = sorted({v for v in values if v is not None}, key=str)
+    index = {label: code for code, label in enumerate(labels)}
+    return labels, np.array([index[v] if v is not None else -1 for v in values], dtype=np.int32)
+
+
+def _matrix(values: list[tuple]) -> tuple[list, np.ndarray]:
+    labels = sorted({v for row in values for v in row}, key=str)
+    index = {label: code for code, label in enumerate(labels)}
+    matrix = np.zeros((len(values), max(1, len(labels))), dtype=bool)
+    for number, row in enumerate(values):
+        for value in row:
+            matrix[number, index[value]] = True
+    return labels, matrix
+
+
+def segment_columns(segment: Segment) -> SegmentColumns:
+    columns = segment.data.derived.get("columns")
+    if columns is None:
+        columns = segment.data.derived["columns"] = SegmentColumns(segment.data.metas)
+    return columns
+
+
+class Columns:
+    """Per-document arrays of a view: visibility, facet values, sort keys."""
+
+    def __init__(self, view: View):
+        parts = [(segment.offset, segment_columns(segment)) for segment in view.segments]
+        n = self.size = len(view.metas)
+        self.live = view.live
+        self.public = view.public
+        self.labels: dict[str, list] = {}
+        self.single: dict[str, np.ndarray] = {}
+        self.multi: dict[str, np.ndarray] = {}
+        for name in (*(name for name, _ in SINGLE_FACETS), "cost"):
+            labels, index = self._labels(name, [columns.single[name][0] for _, columns in parts])
+            codes = np.full(n, -1, dtype=np.int32)
+            for offset, columns in parts:
+                local_labels, local_codes = columns.single[name]
+                # the last entry answers the local code -1 (no value) with -1
+                lookup = np.array([index[label] for label in local_labels] + [-1], dtype=np.int32)
+                codes[offset:offset + len(local_codes)] = lookup[local_codes]
+            self.single[name] = codes
+        for name, _attribute in MULTI_FACETS:
+            labels, index = self._labels(name, [columns.multi[name][0] for _, columns in parts])
+            matrix = np.zeros((n, max(1, len(labels))), dtype=bool)
+            for offset, columns in parts:
+                local_labels, local_matrix = columns.multi[name]
+                if local_labels:
+                    matrix[offset:offset + len(local_matrix),
+                           [index[label] for label in local_labels]] = local_matrix
+            self.multi[name] = matrix
+        self.costs = self._joined(parts, "costs", np.int64)
+        self.population = self._joined(parts, "population", np.int64)
+        self.published = self._joined(parts, "published", np.float64)
+        slugs = self._joined(parts, "slugs", np.str_)
+        self.slug_rank = _ranks(np.argsort(slugs, kind="stable"))  # ties break by slug
+        self.title_rank = _ranks(np.lexsort((slugs, self._joined(parts, "titles", np.str_))))
+
+    def _labels(self, name: str, local: list[list]) -> tuple[list, dict]:
+        labels = self.labels[name] = sorted({v for values in local for v in values}, key=str)
+        return labels, {label: code for code, label in enumerate(labels)}
+
+    @staticmethod
+    def _joined(parts: list, attribute: str, dtype) -> np.ndarray:
+        arrays = [getattr(columns, attribute) for _, columns in parts]
+        return np.concatenate(arrays) if arrays else np.zeros(0, dtype=dtype)
 
     def any_of(self, name: str, wanted) -> np.ndarray:
         """Mask of entries having any of the wanted values in a facet."""
@@ -109,6 +149,13 @@ class Columns:
             totals = np.bincount(codes[codes >= 0], minlength=len(labels))
         pairs = [(str(labels[i]), int(c)) for i, c in enumerate(totals) if c]
         return dict(sorted(pairs, key=lambda p: (-p[1], p[0])))
+
+
+def _ranks(order: np.ndarray) -> np.ndarray:
+    """Each position's rank in a sort order."""
+    ranks = np.empty(len(order), dtype=np.int64)
+    ranks[order] = np.arange(len(order))
+    return ranks
 
 
 class Engine:
