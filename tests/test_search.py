@@ -449,6 +449,11 @@ def test_facets_and_sort_orders_after_edits_equal_a_fresh_rebuild(
     assert len(search.store_for_app(app).view().segments) == 1
     assert answers() == before
     assert before[1][1] == 9 and len(before[1][2]["lever"]) == 3
+    from app.search.documents import title_key
+
+    by_title = [title_key(r["title"]) for r in client.get(
+        "/api/v1/practices", query_string={"sort": "title"}).get_json()["results"]]
+    assert by_title == sorted(by_title) and by_title[0].startswith("ampel")
 
 
 def test_the_splitting_dictionary_is_kept_while_its_words_stay_the_same(

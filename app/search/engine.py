@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import math
 import threading
+from functools import cached_property
 
 import numpy as np
 from cachetools import LRUCache
@@ -55,8 +56,9 @@ class SegmentColumns:
         self.population = np.array([m.population if m and m.population is not None else -1
                                     for m in metas], dtype=np.int64)
         self.published = np.array([m.published if m else 0.0 for m in metas], dtype=np.float64)
-        self.slugs = np.array([m.slug if m else "" for m in metas], dtype=np.str_)
-        self.titles = np.array([m.title_key if m else "" for m in metas], dtype=np.str_)
+        # Slugs are short ASCII ([a-z0-9-], at most 80): as bytes they sort like the strings
+        # and take a byte per letter (titles would take four per letter: sorted on demand).
+        self.slugs = np.array([m.slug.encode() if m else b"" for m in metas], dtype=np.bytes_)
 
 
 def _coded(values: list) -> tuple[list, np.ndarray]:
@@ -114,9 +116,16 @@ class Columns:
         self.costs = self._joined(parts, "costs", np.int64)
         self.population = self._joined(parts, "population", np.int64)
         self.published = self._joined(parts, "published", np.float64)
-        slugs = self._joined(parts, "slugs", np.str_)
+        slugs = self._joined(parts, "slugs", np.bytes_)
         self.slug_rank = _ranks(np.argsort(slugs, kind="stable"))  # ties break by slug
-        self.title_rank = _ranks(np.lexsort((slugs, self._joined(parts, "titles", np.str_))))
+        self._metas = view.metas
+
+    @cached_property
+    def title_rank(self) -> np.ndarray:
+        """Rank by title, then slug (computed when a search first sorts by title)."""
+        metas, slug_rank = self._metas, self.slug_rank
+        return _ranks(np.array(sorted(range(self.size), key=lambda i: (
+            metas[i].title_key if metas[i] else "", slug_rank[i])), dtype=np.int64))
 
     def _labels(self, name: str, local: list[list]) -> tuple[list, dict]:
         labels = self.labels[name] = sorted({v for values in local for v in values}, key=str)
