@@ -38,6 +38,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from cachetools import LRUCache
 from flask import Flask, current_app, g, has_app_context, request
@@ -79,6 +80,9 @@ def _page_bytes(entry: tuple[float, tuple[int, int], int, bytes, list]) -> int:
 
 _pages: LRUCache = LRUCache(MAX_KEPT_BYTES, getsizeof=_page_bytes)
 _writes = itertools.count(1)
+_values: dict[tuple, tuple[float, int, object]] = {}  # see kept_for_lists
+MAX_VALUES = 64
+T = TypeVar("T")
 _lock = threading.Lock()
 
 
@@ -341,9 +345,34 @@ def _note_version() -> None:
         g.page_cache_versions = _versions()
 
 
+def kept_for_lists(key: tuple, compute: Callable[[], T]) -> T:
+    """A value that lists show (the home page's counts), kept by this process while the
+    installation's data version stays the same and at most PAGE_CACHE_SECONDS: as long as
+    a cached list page may lag behind an entry edit. Signed-in pages are never cached, so
+    this is what spares them recounting every entry (3,000 entries: 100 of the home page's
+    210 ms). Computed every time where the page cache is off."""
+    if not current_app.extensions.get("page_cache"):
+        return compute()
+    path = current_app.config["DATA_VERSION_FILE"]  # one per installation
+    version = data_version(path)  # read before computing
+    now = time.monotonic()
+    key = (path, *key)
+    found = _values.get(key)
+    if found and found[1] == version and now - found[0] <= current_app.config[
+            "PAGE_CACHE_SECONDS"]:
+        return found[2]
+    value = compute()
+    with _lock:
+        if len(_values) >= MAX_VALUES:
+            _values.clear()
+        _values[key] = (now, version, value)
+    return value
+
+
 def clear() -> None:
     with _lock:
         _pages.clear()
+        _values.clear()
 
 
 def init_app(app: Flask) -> None:
@@ -353,6 +382,7 @@ def init_app(app: Flask) -> None:
     if app.config.get("PAGE_CACHE_SECONDS", 0) <= 0 or (
             app.testing and not app.config.get("PAGE_CACHE_IN_TESTS")):
         return
+    app.extensions["page_cache"] = True
     app.before_request(_note_version)
     app.before_request(serve_cached)
     app.after_request(remember)

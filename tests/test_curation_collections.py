@@ -295,3 +295,20 @@ def test_reminders_count_entries_without_representative(app, entries, smtp_serve
     report = send_reminders(now=datetime(2030, 1, 1, 3, 0))
     assert report.mails_sent == 0 and report.entries_without_representative == 4
     assert db.session.scalar(select(ReviewReminder.practice_id)) is None
+
+
+def test_a_module_page_lists_its_first_entries_and_sends_readers_to_the_search(
+        app, client, entries, monkeypatch):
+    """A module with hundreds of entries does not become one endless page: the first ones
+    by title, the true count, and a link to the search filtered by the module."""
+    from app.workshops import views
+
+    monkeypatch.setattr(views, "MODULE_PAGE_ENTRIES", 2)
+    html = client.get("/module/2").get_data(as_text=True)
+    assert titles_in(html, "eintraege") == ["Bürgerbus mit Ehrenamtlichen",
+                                            "Genossenschaftlicher Dorfladen"]
+    assert "(3)" in html  # three public entries in module 2
+    assert "die ersten 2 von 3" in html and 'href="/suche?module=2"' in html
+    monkeypatch.setattr(views, "MODULE_PAGE_ENTRIES", 60)
+    html = client.get("/module/2").get_data(as_text=True)
+    assert len(titles_in(html, "eintraege")) == 3 and "die ersten" not in html

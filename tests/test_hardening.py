@@ -572,6 +572,32 @@ def test_simultaneous_decisions_on_one_entry_apply_once(app, create_user):
     assert len(published) == 1
 
 
+def test_home_counts_are_kept_while_the_data_stays_the_same(cached_site):
+    """Signed-in pages are never cached: their home page keeps its counts instead of
+    recounting every entry per request, and a change of what lists show counts at once."""
+    from sqlalchemy import event
+
+    from app.home.queries import home_counts
+
+    app, first, _second = cached_site
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    with app.test_request_context("/"):
+        before = home_counts()
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert home_counts() == before
+            assert not statements  # not one query for the second home page
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+    _change(app, first, lambda practice: setattr(practice, "visibility", "members"))
+    with app.test_request_context("/"):
+        assert home_counts()["total"] == before["total"] - 1  # anonymous: one fewer at once
+
+
 def test_a_process_keeps_page_bodies_within_its_byte_budget(cached_site, monkeypatch):
     """Each worker's own copies stay small; the shared copies still answer the rest."""
     from app import pagecache

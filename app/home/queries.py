@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import selectinload
 
+from app import pagecache
 from app.curation.models import ModulePick
 from app.extensions import db
-from app.permissions import visible_practices_filter
+from app.permissions import can_see_members_only, visible_practices_filter
 from app.practices.models import Practice, practice_lever, practice_module, practice_topic
 from app.taxonomies.models import Lever, Topic
 from app.workshops.models import Module
@@ -59,6 +60,16 @@ def visible_total() -> int:
     """How many entries the current user can find."""
     return db.session.scalar(
         select(func.count(Practice.id)).where(visible_practices_filter())) or 0
+
+
+def home_counts() -> dict:
+    """The home page's counts for the current reader (kept while the data stays the same)."""
+    def count() -> dict:
+        return {"lever_counts": lever_counts(), "topic_counts": topic_counts(),
+                "module_counts": module_counts(), "matrix": module_lever_matrix(),
+                "total": visible_total()}
+
+    return pagecache.kept_for_lists(("home-counts", can_see_members_only(None)), count)
 
 
 def curated_picks(module_number: int | None = None) -> dict[int, list[ModulePick]]:

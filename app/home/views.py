@@ -32,11 +32,7 @@ def index():
         levers=db.session.scalars(select(Lever).order_by(Lever.position, Lever.slug)).all(),
         topics=db.session.scalars(select(Topic).order_by(Topic.position, Topic.slug)).all(),
         modules=db.session.scalars(select(Module).order_by(Module.number)).all(),
-        lever_counts=queries.lever_counts(),
-        topic_counts=queries.topic_counts(),
-        module_counts=queries.module_counts(),
-        matrix=queries.module_lever_matrix(),
-        total=queries.visible_total(),
+        **queries.home_counts(),
         recent=recent_practices(6),
         picks=queries.curated_picks(),
         municipalities=db.session.scalars(
