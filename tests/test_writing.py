@@ -433,3 +433,20 @@ def test_history_tells_versions_of_one_day_apart_by_their_time_in_berlin(
     assert "2. Juli 2024, 00:30\u00a0Uhr" in html  # already the next day in Berlin
     header = re.search(r"<thead.*?</thead>", html, re.S).group(0)
     assert re.findall(r'role="columnheader">([^<]+)<', header)[:3] == ["Version", "von", "bis"]
+
+
+def test_the_form_offers_other_towns_published_entries_to_adopt_from(
+        client, login, representative, write_practice, import_folder, tmp_path):
+    """'Übernommen von': published entries of other municipalities, named with their town;
+    the representative's own entries are not offered, and a choice is saved."""
+    write_practice("dorfladen", title="Dorfladen", municipality="Gemeinde Nachbarort")
+    write_practice("eigenes", title="Eigenes Projekt", municipality="Markt Beispiel")
+    import_folder(tmp_path / "files")
+    login(representative)
+    form = client.get("/praxis/neu").get_data(as_text=True)
+    options = re.search(r'<select id="feld-adopted_from".*?</select>', form, re.S).group()
+    assert re.findall(r'<option value="([^"]+)">([^<]+)</option>', options) == [
+        ("dorfladen", "Dorfladen (Gemeinde Nachbarort)")]
+    assert post_entry(client, adopted_from=["dorfladen"]).status_code == 302
+    saved = db.session.scalar(select(Practice).where(Practice.publication == states.DRAFT))
+    assert saved.adopted_from == ["dorfladen"]

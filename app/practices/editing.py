@@ -72,8 +72,12 @@ def _editable_practice(slug: str) -> Practice:
 def _choices(practice: Practice | None) -> dict:
     """Everything the form's lists and selects offer, as (value, label) pairs."""
     own_municipality = practice.municipality_id if practice else current_user.municipality_id
-    adoptable = select(Practice).where(Practice.publication == states.PUBLISHED,
-                                       Practice.municipality_id != own_municipality)
+    # (slug, "title (municipality)") in one query: loading each entry and its municipality
+    # cost a form 0.1 s per 1,000 published entries.
+    adoptable = (select(Practice.slug, Practice.title, Municipality.name)
+                 .join(Practice.municipality)
+                 .where(Practice.publication == states.PUBLISHED,
+                        Practice.municipality_id != own_municipality))
     if practice is not None:
         adoptable = adoptable.where(Practice.id != practice.id)
     levers = db.session.scalars(select(Lever).order_by(Lever.position, Lever.slug))
@@ -93,7 +97,8 @@ def _choices(practice: Practice | None) -> dict:
         "visibility_options": [("public", _("Alle (öffentlich)")),
                                ("members", _("Nur angemeldete Mitglieder"))],
         "municipality_options": [(m.slug, m.name) for m in municipalities],
-        "adoptable": list(db.session.scalars(adoptable.order_by(Practice.title))),
+        "adoptable": [(slug, f"{title} ({town})") for slug, title, town in
+                      db.session.execute(adoptable.order_by(Practice.title, Practice.slug))],
         "sections": SECTIONS, "rules": rules,
     }
 
