@@ -6,8 +6,13 @@ from sqlalchemy import String, or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound
 
+from app import pagecache
 from app.extensions import db
-from app.permissions import can_view_practice, visible_practices_filter
+from app.permissions import (
+    can_see_members_only,
+    can_view_practice,
+    visible_practices_filter,
+)
 from app.practices import states
 from app.practices.models import ExperienceReport, Practice, PracticeLever
 from app.practices.reports import PUBLISHED
@@ -69,28 +74,36 @@ def adopted_from(practice: Practice) -> list[Practice]:
     slugs = list(practice.adopted_from or [])  # may name entries not imported yet
     reported = _reported_adoptions(ExperienceReport.practice_id,
                                    ExperienceReport.adopted_practice_id == practice.id)
-    rows = db.session.scalars(visible_practices().where(
-        or_(Practice.slug.in_(slugs), Practice.id.in_(reported))).order_by(Practice.title))
-    by_slug = {row.slug: row for row in rows}
+    # Two look-ups by key: one query with OR read every entry (0.1 s at 20,000 entries).
+    rows = [*db.session.scalars(visible_practices().where(Practice.slug.in_(slugs))),
+            *db.session.scalars(visible_practices().where(Practice.id.in_(reported)))]
+    by_slug = {row.slug: row for row in sorted(rows, key=lambda row: row.title)}
     named = [by_slug.pop(slug) for slug in slugs if slug in by_slug]
     return named + list(by_slug.values())
 
 
 def adopted_by(practice: Practice) -> list[Practice]:
     """The visible practices that name this one in their `adopted_from` or in a report."""
-    # A text match narrows the candidates portably (JSON text on SQLite and PostgreSQL);
-    # the exact check happens in Python.
-    candidates = db.session.scalars(
-        visible_practices()
-        .where(Practice.adopted_from.cast(String).contains(f'"{practice.slug}"'))
-        .order_by(Practice.title)
-    )
-    named = [row for row in candidates if practice.slug in (row.adopted_from or [])]
+    adopters = pagecache.kept_for_lists(("adopters", can_see_members_only(None)), _adopters)
+    named = list(db.session.scalars(visible_practices().where(
+        Practice.id.in_(adopters.get(practice.slug, ())))))
     reported = db.session.scalars(visible_practices().where(Practice.id.in_(
         _reported_adoptions(ExperienceReport.adopted_practice_id,
                             ExperienceReport.practice_id == practice.id))))
     return sorted({row.id: row for row in [*named, *reported]}.values(),
                   key=lambda row: row.title)
+
+
+def _adopters() -> dict[str, list[int]]:
+    """Slug → ids of the visible practices naming it in `adopted_from` (one pass over the
+    entries that name any; kept while the data stays the same, see kept_for_lists)."""
+    adopters: dict[str, list[int]] = {}
+    rows = db.session.execute(select(Practice.id, Practice.adopted_from).where(
+        visible_practices_filter(), Practice.adopted_from.cast(String).contains('"')))
+    for practice_id, slugs in rows:
+        for slug in slugs or []:
+            adopters.setdefault(slug, []).append(practice_id)
+    return adopters
 
 
 def published_reports(practice: Practice) -> list[ExperienceReport]:
