@@ -73,7 +73,6 @@ MAX_FILES = 4096  # pages kept on disk for all workers
 PRUNE_EVERY = 64  # writes between two prunings of that folder
 
 
-
 def _page_bytes(entry: tuple[float, tuple[int, int], int, bytes, list]) -> int:
     return len(entry[3]) + PAGE_OVERHEAD
 

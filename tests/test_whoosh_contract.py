@@ -21,10 +21,19 @@ from app.search.whoosh_internals import (
     PINNED_VERSION,
     WhooshContractError,
     field_lengths,
-    term_postings,
+    join_postings,
+    segment_postings,
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def term_postings(searcher, field: str, text: str):
+    """A term's postings over all segments of a searcher, as the app's View joins them."""
+    return join_postings(segment_postings(reader, field, text) + (offset,)
+                         for reader, offset in searcher.reader().leaf_readers())
+
+
 WORDS = ["hecke", "zisterne", "solar", "bürgerbus", "streuobst", "wärmenetz", "laden", "rad"]
 
 

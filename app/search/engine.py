@@ -19,7 +19,7 @@ from cachetools import LRUCache
 from whoosh import query as wq
 
 from app.search.documents import cost_band
-from app.search.index import TEXT_FIELDS, Segment, View
+from app.search.index import TEXT_FIELDS, Segment, View, joined
 
 K1 = 1.2
 B = {"title": 0.4, "summary": 0.6, "body": 0.75, "lessons": 0.75, "meta": 0.3}
@@ -133,8 +133,7 @@ class Columns:
 
     @staticmethod
     def _joined(parts: list, attribute: str, dtype) -> np.ndarray:
-        arrays = [getattr(columns, attribute) for _, columns in parts]
-        return np.concatenate(arrays) if arrays else np.zeros(0, dtype=dtype)
+        return joined([getattr(columns, attribute) for _, columns in parts], dtype)
 
     def any_of(self, name: str, wanted) -> np.ndarray:
         """Mask of entries having any of the wanted values in a facet."""

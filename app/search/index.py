@@ -469,18 +469,19 @@ class IndexStore:
             public_parts.append(live & ~data.members_only)
         for stale in set(self._segment_data) - {segment.key for segment in segments}:
             del self._segment_data[stale]
-        live, public = _joined(live_parts, bool), _joined(public_parts, bool)
+        live, public = joined(live_parts, bool), joined(public_parts, bool)
         return View(searcher=searcher,
                     metas=[meta for segment in segments for meta in segment.data.metas],
                     all_ids=frozenset(np.flatnonzero(live).tolist()),
                     public_ids=frozenset(np.flatnonzero(public).tolist()),
                     vocabulary=vocabulary, key=key, segments=tuple(segments), live=live,
                     public=public, postings_cache=self.postings,
-                    lengths={name: _joined([s.data.lengths[name] for s in segments], np.float32)
+                    lengths={name: joined([s.data.lengths[name] for s in segments], np.float32)
                              for name in TEXT_FIELDS})
 
 
-def _joined(parts: list[np.ndarray], dtype) -> np.ndarray:
+def joined(parts: list[np.ndarray], dtype) -> np.ndarray:
+    """The per-segment arrays of a view as one (an empty one of dtype for no segments)."""
     return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 
 

@@ -17,9 +17,8 @@ These are written against the pinned ``whoosh-reloaded==2.7.5`` (``PINNED_VERSIO
 they rely on is checked when this module is imported (classes, functions, methods) and on
 first use (attributes that only instances have); if anything is missing, ``WhooshContractError``
 names the pinned and the installed version instead of a wrong ranking somewhere later.
-``tests/test_whoosh_contract.py`` compares both (through ``term_postings``, which joins
-the segments of a searcher) with Whoosh's public API on a real
-index with several segments and deletions: run it after changing the pin.
+``tests/test_whoosh_contract.py`` compares both with Whoosh's public API on a real index
+with several segments and deletions: run it after changing the pin.
 """
 
 from __future__ import annotations
@@ -128,15 +127,6 @@ def segment_postings(reader, field: str, text: str) -> tuple[np.ndarray, np.ndar
             weights.append(matcher.weight())
             matcher.next()
     return np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float32)
-
-
-def term_postings(searcher, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """All postings of a term over a searcher as arrays: docnums (int64, ascending, the
-    searcher's: segment offset added) and weights (float32), as
-    ``searcher.postings(field, text)`` gives them one at a time (see segment_postings)."""
-    parts = [segment_postings(reader, field, text) + (offset,)
-             for reader, offset in searcher.reader().leaf_readers()]
-    return join_postings(parts)
 
 
 def join_postings(parts) -> tuple[np.ndarray, np.ndarray]:
