@@ -450,3 +450,50 @@ def test_the_form_offers_other_towns_published_entries_to_adopt_from(
     assert post_entry(client, adopted_from=["dorfladen"]).status_code == 302
     saved = db.session.scalar(select(Practice).where(Practice.publication == states.DRAFT))
     assert saved.adopted_from == ["dorfladen"]
+
+
+def test_a_save_while_the_edit_form_is_read_is_never_overwritten(
+        app, client, login, representative):
+    """The form's text is never older than its revision number (a lost write on PostgreSQL).
+
+    Another person saves at the worst moment: after the form has read the entry and just
+    before it reads the revision number. Saving the form must then keep that save (or be
+    refused as stale); it must not silently overwrite it.
+    """
+    from sqlalchemy import event
+    from werkzeug.datastructures import MultiDict
+
+    from benchmarks.load import FormParser, append_sentence
+
+    login(representative)
+    post_entry(client)
+    practice = db.session.scalar(select(Practice))
+    path = f"/praxis/{practice.slug}/bearbeiten"
+    other = app.test_client()
+    other.post("/konto/anmelden", data={"email": representative.email,
+                                         "password": "ein sehr langes Testpasswort",
+                                         "csrf_token": csrf_token_from(other, "/konto/anmelden")})
+    theirs = {**ENTRY, "csrf_token": csrf_token_from(other, path), "base_revision": "1",
+              "section_vorgehen": "Dazwischen gespeichert."}
+    saved_between = []
+
+    def save_in_between(_conn, _cursor, statement, *_args):
+        if not saved_between and "FROM revision" in statement and "DESC" in statement:
+            saved_between.append("saving")  # the save's own statements must not come here
+            saved_between[0] = other.post(path, data=theirs).status_code
+
+    event.listen(db.engine, "before_cursor_execute", save_in_between)
+    try:
+        html = client.get(path).get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", save_in_between)
+    assert saved_between == [302]
+
+    form = next(f for f in FormParser.parse(html)
+                if any(name == "base_revision" for name, _ in f["fields"]))
+    mine = client.post(path, data=MultiDict(append_sentence(form["fields"], "Mein Nachtrag.")))
+    assert mine.status_code in (302, 409)
+    db.session.expire_all()
+    body = db.session.get(Practice, practice.id).body
+    assert "Dazwischen gespeichert." in body
+    assert ("Mein Nachtrag." in body) == (mine.status_code == 302)

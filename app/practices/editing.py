@@ -42,7 +42,7 @@ from app.practices.writing import (
     StaleEdit,
     TransitionRefused,
     create_practice,
-    current_revision_number,
+    edit_form_base,
     field_errors,
     latest_comment,
     read_revision,
@@ -190,13 +190,13 @@ def new():
 def edit(slug: str):
     """Edit form; every save records a revision, a stale save answers 409."""
     practice = _editable_practice(slug)
-    current = current_revision_number(practice)
     if request.method == "GET":
         parked = parked_form_for_request()
         if parked is not None:
             entry = EntryInput.from_form(parked, can_choose_municipality(current_user))
             return _render_form("practices/edit.html", entry, practice, restored=True)
-        return _render_form("practices/edit.html", EntryInput.from_practice(practice, current),
+        base = edit_form_base(practice)
+        return _render_form("practices/edit.html", EntryInput.from_practice(practice, base),
                             practice)
     entry = EntryInput.from_form(request.form, can_choose_municipality(current_user))
     data, errors, municipality = _check(entry, practice)
