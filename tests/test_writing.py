@@ -435,21 +435,49 @@ def test_history_tells_versions_of_one_day_apart_by_their_time_in_berlin(
     assert re.findall(r'role="columnheader">([^<]+)<', header)[:3] == ["Version", "von", "bis"]
 
 
-def test_the_form_offers_other_towns_published_entries_to_adopt_from(
+def _adoption_options(html: str) -> list[tuple[str, str, bool]]:
+    """The 'Übernommen von' checkboxes: (slug, label, ticked)."""
+    return [(slug, label.strip(), bool(ticked)) for slug, ticked, label in re.findall(
+        r'name="adopted_from" value="([^"]+)"( checked)?>\s*<label[^>]*>([^<]+)</label>', html)]
+
+
+def test_the_form_finds_other_towns_published_entries_to_adopt_from(
         client, login, representative, write_practice, import_folder, tmp_path):
-    """'Übernommen von': published entries of other municipalities, named with their town;
-    the representative's own entries are not offered, and a choice is saved."""
-    write_practice("dorfladen", title="Dorfladen", municipality="Gemeinde Nachbarort")
-    write_practice("eigenes", title="Eigenes Projekt", municipality="Markt Beispiel")
+    """'Übernommen von': a search in the form (no list of every entry) offers published
+    entries of other municipalities, named with their town, never the own ones; a ticked
+    one is saved, and an address pasted into the search finds its entry too."""
+    write_practice("dorfladen", title="Dorfladen mit Café", municipality="Gemeinde Nachbarort")
+    write_practice("dorfladen-zwei", title="Zweiter Dorfladen", municipality="Markt Beispiel")
+    write_practice("radweg", title="Radweg zur Schule", municipality="Stadt Drüben")
     import_folder(tmp_path / "files")
     login(representative)
-    form = client.get("/praxis/neu").get_data(as_text=True)
-    options = re.search(r'<select id="feld-adopted_from".*?</select>', form, re.S).group()
-    assert re.findall(r'<option value="([^"]+)">([^<]+)</option>', options) == [
-        ("dorfladen", "Dorfladen (Gemeinde Nachbarort)")]
-    assert post_entry(client, adopted_from=["dorfladen"]).status_code == 302
+    assert _adoption_options(client.get("/praxis/neu").get_data(as_text=True)) == []
+
+    searched = post_entry(client, aktion="uebernahme-suchen", adopted_from_query="Dorfläden")
+    assert searched.status_code == 200
+    html = searched.get_data(as_text=True)
+    assert _adoption_options(html) == [("dorfladen", "Dorfladen mit Café (Gemeinde Nachbarort)",
+                                        False)]
+    assert "Blühwiesen statt Rasen am Bauhof" in html  # everything typed is kept
+    assert db.session.scalar(select(func.count(Practice.id)).where(
+        Practice.publication == states.DRAFT)) == 0  # searching saves nothing
+
+    pasted = post_entry(client, aktion="uebernahme-suchen",
+                        adopted_from_query="https://example.org/praxis/radweg")
+    assert _adoption_options(pasted.get_data(as_text=True)) == [
+        ("radweg", "Radweg zur Schule (Stadt Drüben)", False)]
+
+    forgotten = post_entry(client, adopted_from_query="Dorfladen")  # searched, not ticked
+    assert forgotten.status_code == 422
+    assert "Bitte haken Sie an" in forgotten.get_data(as_text=True)
+
+    assert post_entry(client, adopted_from=["dorfladen"],
+                      adopted_from_query="Dorfladen").status_code == 302
     saved = db.session.scalar(select(Practice).where(Practice.publication == states.DRAFT))
     assert saved.adopted_from == ["dorfladen"]
+    edit = client.get(f"/praxis/{saved.slug}/bearbeiten").get_data(as_text=True)
+    assert _adoption_options(edit) == [("dorfladen", "Dorfladen mit Café (Gemeinde Nachbarort)",
+                                        True)]
 
 
 def test_a_save_while_the_edit_form_is_read_is_never_overwritten(

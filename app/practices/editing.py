@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -20,6 +22,7 @@ from app.permissions import (
     can_edit_practice,
     can_restore_revision,
     can_view_history,
+    visible_practices_filter,
 )
 from app.practices import rules, states
 from app.practices.diff import revision_diff
@@ -55,6 +58,9 @@ from app.taxonomies.models import Lever, Topic
 from app.workshops.models import Module, Workshop
 
 bp = Blueprint("editing", __name__)
+ADOPTION_SEARCH = "uebernahme-suchen"  # the form's button that only looks entries up
+ADOPTION_CANDIDATES = 10  # found entries offered under 'Übernommen von'
+ADDRESS_SLUG = re.compile(r"/praxis/([a-z0-9-]+)")  # a pasted entry address
 
 
 def _practice_or_404(slug: str) -> Practice:
@@ -71,15 +77,6 @@ def _editable_practice(slug: str) -> Practice:
 
 def _choices(practice: Practice | None) -> dict:
     """Everything the form's lists and selects offer, as (value, label) pairs."""
-    own_municipality = practice.municipality_id if practice else current_user.municipality_id
-    # (slug, "title (municipality)") in one query: loading each entry and its municipality
-    # cost a form 0.1 s per 1,000 published entries.
-    adoptable = (select(Practice.slug, Practice.title, Municipality.name)
-                 .join(Practice.municipality)
-                 .where(Practice.publication == states.PUBLISHED,
-                        Practice.municipality_id != own_municipality))
-    if practice is not None:
-        adoptable = adoptable.where(Practice.id != practice.id)
     levers = db.session.scalars(select(Lever).order_by(Lever.position, Lever.slug))
     topics = db.session.scalars(select(Topic).order_by(Topic.position, Topic.slug))
     modules = db.session.scalars(select(Module).order_by(Module.number))
@@ -97,10 +94,40 @@ def _choices(practice: Practice | None) -> dict:
         "visibility_options": [("public", _("Alle (öffentlich)")),
                                ("members", _("Nur angemeldete Mitglieder"))],
         "municipality_options": [(m.slug, m.name) for m in municipalities],
-        "adoptable": [(slug, f"{title} ({town})") for slug, title, town in
-                      db.session.execute(adoptable.order_by(Practice.title, Practice.slug))],
         "sections": SECTIONS, "rules": rules,
     }
+
+
+def _adoption_candidates(entry: EntryInput, practice: Practice | None) -> list[str]:
+    """'Übernommen von': the published entries of other municipalities that the words (or
+    a pasted address) typed into the field's search box find. A list of every entry was
+    a 240 KB form at 3,000 entries, and no one scrolls through 20,000."""
+    query = entry.adopted_from_query.strip()[:rules.ADOPTION_QUERY_MAX]
+    if not query:
+        return []
+    address = ADDRESS_SLUG.search(query)
+    if address:
+        found = [address.group(1)]
+    else:
+        result = search_practices(SearchRequest(q=query, per_page=ADOPTION_CANDIDATES * 2),
+                                  viewer=current_user)
+        found = [hit.slug for hit in result.hits]
+    own = _target_municipality(entry, practice)
+    others = set(db.session.scalars(select(Practice.slug).where(
+        Practice.slug.in_(found), visible_practices_filter(current_user),
+        Practice.municipality_id != (own.id if own else None),
+        Practice.id != (practice.id if practice else None))))
+    return [slug for slug in found if slug in others][:ADOPTION_CANDIDATES]
+
+
+def _adoption_options(entry: EntryInput, candidates: list[str]) -> list[tuple[str, str]]:
+    """The chosen entries (ticked) and then the found ones, as (slug, "Titel (Kommune)");
+    a chosen entry this person may not see (or not imported yet) shows its address only."""
+    slugs = list(dict.fromkeys([*entry.adopted_from, *candidates]))
+    labels = {slug: f"{title} ({town})" for slug, title, town in db.session.execute(
+        select(Practice.slug, Practice.title, Municipality.name).join(Practice.municipality)
+        .where(Practice.slug.in_(slugs), visible_practices_filter(current_user)))}
+    return [(slug, labels.get(slug, slug)) for slug in slugs]
 
 
 def _target_municipality(entry: EntryInput, practice: Practice | None):
@@ -124,6 +151,9 @@ def _check(entry: EntryInput, practice: Practice | None):
         errors["municipality"] = [_("Bitte wählen Sie eine Kommune.")]
     if len(entry.note) > MAX_NOTE_LENGTH:
         errors["note"] = [_("Höchstens %(n)s Zeichen.", n=MAX_NOTE_LENGTH)]
+    if entry.adopted_from_query.strip() and not entry.adopted_from:  # searched, not ticked
+        errors["adopted_from"] = [_("Bitte haken Sie an, von welchem der gefundenen Einträge "
+                                    "Sie übernommen haben, oder leeren Sie das Suchfeld.")]
     if len(entry.body().encode("utf-8")) > rules.MAX_BODY_BYTES:  # else Markdown refuses: 500
         errors.setdefault("body", []).append(_("Der Text ist zu lang (höchstens 1 MB)."))
     if not isinstance(result, PracticeData) or errors:
@@ -154,6 +184,7 @@ def _render_form(template: str, entry: EntryInput, practice: Practice | None, st
         "similar": _similar(entry, practice) if preview or practice is None else [],
         "error_messages": [(name, f"{FIELD_LABELS.get(name, name)}: {message}")
                            for name, messages in (errors or {}).items() for message in messages],
+        "adoption_options": _adoption_options(entry, _adoption_candidates(entry, practice)),
         **_choices(practice), **extra,
     }
     return render_template(template, **context), status
@@ -172,6 +203,8 @@ def new():
             return _render_form("practices/new.html", entry, None, restored=True)
         return _render_form("practices/new.html", EntryInput.for_new_entry(current_user), None)
     entry = EntryInput.from_form(request.form, can_choose_municipality(current_user))
+    if request.form.get("aktion") == ADOPTION_SEARCH:
+        return _render_form("practices/new.html", entry, None)
     data, errors, municipality = _check(entry, None)
     if request.form.get("aktion") == "vorschau" or errors:
         status = 422 if errors and request.form.get("aktion") != "vorschau" else 200
@@ -199,6 +232,8 @@ def edit(slug: str):
         return _render_form("practices/edit.html", EntryInput.from_practice(practice, base),
                             practice)
     entry = EntryInput.from_form(request.form, can_choose_municipality(current_user))
+    if request.form.get("aktion") == ADOPTION_SEARCH:
+        return _render_form("practices/edit.html", entry, practice)
     data, errors, municipality = _check(entry, practice)
     if request.form.get("aktion") == "vorschau" or errors:
         status = 422 if errors and request.form.get("aktion") != "vorschau" else 200

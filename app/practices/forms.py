@@ -42,7 +42,7 @@ SECTION_HEADINGS = {heading: key for key, heading, _hint, _example in SECTIONS}
 LIST_FIELDS = ("levers", "topics", "modules", "sdgs", "workshops", "adopted_from")
 TEXT_FIELDS = ("title", "summary", "status", "started", "costs_eur", "funding", "visibility",
                "effort", "contact_name", "contact_role", "contact_email", "contact_phone",
-               "links", "note", "extra")
+               "links", "note", "extra", "adopted_from_query")
 MAX_NOTE_LENGTH = rules.NOTE_MAX_LENGTH
 _HEADING = re.compile(r"^## +(.+?)\s*$", re.M)
 
@@ -61,6 +61,7 @@ class EntryInput:
     sdgs: list[str] = field(default_factory=list)
     workshops: list[str] = field(default_factory=list)
     adopted_from: list[str] = field(default_factory=list)
+    adopted_from_query: str = ""  # words to find entries to adopt from; never saved
     status: str = ""
     started: str = ""
     costs_eur: str = ""

@@ -42,5 +42,6 @@ SDG_RANGE = (1, 17)
 MIN_LEVERS = 1
 MAX_BODY_BYTES = 1_000_000  # a whole file, front matter and body
 NOTE_MAX_LENGTH = REVISION_NOTE_MAX  # the entry form's "Was wurde geändert?"
+ADOPTION_QUERY_MAX = 200  # the entry form's search for entries to adopt from
 
 CHOICES = {"status": STATUSES, "visibility": VISIBILITIES, "effort": EFFORTS}
