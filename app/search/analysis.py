@@ -27,6 +27,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 WORD_PATTERN = r"\w+(?:[-‐‑]\w+)*"
 WORD_RE = re.compile(WORD_PATTERN)
 HYPHENS = re.compile(r"[-‐‑]")
+MAX_DIGEST_LINES = 300_000  # words whose analysis line analysis_digest keeps
 PLAIN_WORD = re.compile(r"[^\W\d_]{2,}")  # the words of the corpus vocabulary
 
 # Linking elements (Fugenelemente) allowed between the parts of a compound.
@@ -389,10 +390,20 @@ def corpus_words(text: str) -> Iterator[str]:
 
 def analysis_digest(texts: Iterable[str], lexicon: Lexicon | None = None) -> str:
     """A fingerprint of how these texts are analysed (changes when a word splits otherwise)."""
-    words = sorted({m.group() for text in texts for m in WORD_RE.finditer((text or "").lower())})
+    words: set[str] = set()
+    for text in texts:
+        words.update(WORD_RE.findall((text or "").lower()))
     lexicon = lexicon or _lexicon
-    joined = "\n".join(f"{w}:{' '.join(word_terms(w, lexicon))}" for w in words)
-    return hashlib.sha1(joined.encode("utf-8")).hexdigest()[:16]  # noqa: S324 - not security
+    lines = lexicon.derived.setdefault("digest_lines", {})  # word -> "word:its terms"
+    parts = []
+    for word in sorted(words):
+        line = lines.get(word)
+        if line is None:
+            line = lines[word] = f"{word}:{' '.join(word_terms(word, lexicon))}"
+            if len(lines) > MAX_DIGEST_LINES:
+                evict_oldest(lines)
+        parts.append(line)
+    return hashlib.sha1("\n".join(parts).encode("utf-8")).hexdigest()[:16]  # noqa: S324 - not security
 
 
 def index_terms(text: str) -> set[str]:
