@@ -51,6 +51,21 @@ def test_one_practice_with_html(entries, client):
     assert client.get("/api/v1/practices/gibt-es-nicht").status_code == 404
 
 
+def test_adopted_from_names_only_entries_the_caller_may_see(
+        write_practice, import_folder, tmp_path, client, create_user, login):
+    """A members-only entry's address (made from its title) never reaches anonymous callers
+    through another entry's 'adopted_from'; an entry not imported yet is not named either."""
+    path = write_practice("solar", title="Bürgersolaranlage auf der Schule")
+    path.write_text(path.read_text().replace(
+        "status: umgesetzt", "status: umgesetzt\nadopted_from: [intern, noch-nicht-da, wind]"))
+    write_practice("intern", title="Interne Solarplanung", visibility="members")
+    write_practice("wind", title="Windrad der Bürger", municipality="Gemeinde Windhausen")
+    import_folder(tmp_path / "files")
+    assert client.get("/api/v1/practices/solar").get_json()["adopted_from"] == ["wind"]
+    login(create_user("member"))
+    assert client.get("/api/v1/practices/solar").get_json()["adopted_from"] == ["intern", "wind"]
+
+
 @pytest.mark.parametrize("query", [
     "lever=unbekannt", "module=x", "sdg=0", "page=0", "per_page=1000", "sort=zufall",
     "population_min=a", "status=fertig", "municipality=%2e%2e", "q=" + "x" * 600,

@@ -480,6 +480,72 @@ def test_the_form_finds_other_towns_published_entries_to_adopt_from(
                                         True)]
 
 
+def test_only_visible_published_entries_of_other_towns_can_be_named_as_adopted(
+        app, client, login, representative, create_user, write_practice, import_folder,
+        tmp_path):
+    """Posting 'adopted_from' by hand is checked on the server like the search offers it:
+    no other town's draft, no own entry, no unknown address; names an imported file gave
+    earlier stay when the entry is edited."""
+    write_practice("dorfladen", title="Dorfladen", municipality="Gemeinde Nachbarort")
+    write_practice("eigenes", title="Eigenes Projekt", municipality="Markt Beispiel")
+    path = write_practice("alt", title="Alter Eintrag", municipality="Markt Beispiel")
+    path.write_text(path.read_text().replace("status: umgesetzt",
+                                             "status: umgesetzt\nadopted_from: [noch-nicht-da]"))
+    import_folder(tmp_path / "files")
+    other = app.test_client()
+    neighbour = create_user(role="representative", municipality="Gemeinde Nachbarort")
+    other.post("/konto/anmelden", data={"email": neighbour.email,
+                                         "password": "ein sehr langes Testpasswort",
+                                         "csrf_token": csrf_token_from(other, "/konto/anmelden")})
+    post_entry(other, title="Entwurf der Nachbarn")  # a draft of another town
+    draft = db.session.scalar(select(Practice.slug).where(Practice.publication == states.DRAFT))
+    assert draft
+    login(representative)
+
+    for refused in ("eigenes", "gibt-es-nicht", draft):
+        response = post_entry(client, adopted_from=["dorfladen", refused])
+        assert response.status_code == 422, refused
+        assert f"nicht: {refused}" in response.get_data(as_text=True)
+    assert post_entry(client, adopted_from=["dorfladen"]).status_code == 302
+
+    form = client.get("/praxis/alt/bearbeiten").get_data(as_text=True)
+    assert ("noch-nicht-da", "noch-nicht-da", True) in _adoption_options(form)
+    kept = post_entry(client, "/praxis/alt/bearbeiten", base_revision="1", title="Alter Eintrag",
+                      adopted_from=["noch-nicht-da", "dorfladen"])
+    assert kept.status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(select(Practice.adopted_from).where(Practice.slug == "alt")) == [
+        "noch-nicht-da", "dorfladen"]
+
+
+def test_a_search_under_adopted_from_is_never_dropped_silently(
+        client, login, representative, write_practice, import_folder, tmp_path):
+    """Saving with words in the search box: refused with a message until one of the found
+    entries is ticked or the box is emptied, also when another entry is ticked already;
+    a preview only lists what was found."""
+    write_practice("dorfladen", title="Dorfladen", municipality="Gemeinde Nachbarort")
+    write_practice("radweg", title="Radweg zur Schule", municipality="Stadt Drüben")
+    import_folder(tmp_path / "files")
+    login(representative)
+    preview = post_entry(client, aktion="vorschau", adopted_from=["dorfladen"],
+                         adopted_from_query="Radweg")
+    assert preview.status_code == 200
+    html = preview.get_data(as_text=True)
+    assert "Bitte haken Sie an" not in html
+    assert ("radweg", "Radweg zur Schule (Stadt Drüben)", False) in _adoption_options(html)
+
+    unticked = post_entry(client, adopted_from=["dorfladen"], adopted_from_query="Radweg")
+    assert unticked.status_code == 422
+    assert "Bitte haken Sie an" in unticked.get_data(as_text=True)
+    nothing = post_entry(client, adopted_from_query="Zebrastreifenquartett")
+    assert nothing.status_code == 422
+    assert "passt kein Eintrag" in nothing.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Practice.id)).where(
+        Practice.publication == states.DRAFT)) == 0
+    assert post_entry(client, adopted_from=["dorfladen", "radweg"],
+                      adopted_from_query="Radweg").status_code == 302
+
+
 def test_a_save_while_the_edit_form_is_read_is_never_overwritten(
         app, client, login, representative):
     """The form's text is never older than its revision number (a lost write on PostgreSQL).

@@ -12,6 +12,7 @@ from app.api.openapi import openapi_document
 from app.extensions import db
 from app.permissions import can_see_contact_details, can_view_practice
 from app.practices.models import ExperienceReport, Practice
+from app.practices.queries import visible_slugs
 from app.search import SearchArgumentError, parse_search_args, search_practices
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -91,7 +92,7 @@ def practice_json(practice: Practice) -> dict:
         "modules": [module.number for module in practice.modules], "sdgs": practice.sdgs,
         "started": practice.started, "costs_eur": practice.costs_eur,
         "funding": practice.funding, "effort": practice.effort, "links": practice.links or [],
-        "adopted_from": practice.adopted_from or [],
+        "adopted_from": visible_slugs(list(practice.adopted_from or [])),
         "reviewed": practice.reviewed.isoformat() if practice.reviewed else None,
         "published_at": (practice.published_at.isoformat() + "Z"
                          if practice.published_at else None),

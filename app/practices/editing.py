@@ -138,7 +138,7 @@ def _target_municipality(entry: EntryInput, practice: Practice | None):
     return db.session.scalar(select(Municipality).where(Municipality.slug == slug))
 
 
-def _check(entry: EntryInput, practice: Practice | None):
+def _check(entry: EntryInput, practice: Practice | None, *, saving: bool):
     """The typed entry checked by the file rules: (data, errors by field)."""
     municipality = _target_municipality(entry, practice)
     levers = set(db.session.scalars(select(Lever.slug)))
@@ -151,14 +151,42 @@ def _check(entry: EntryInput, practice: Practice | None):
         errors["municipality"] = [_("Bitte wählen Sie eine Kommune.")]
     if len(entry.note) > MAX_NOTE_LENGTH:
         errors["note"] = [_("Höchstens %(n)s Zeichen.", n=MAX_NOTE_LENGTH)]
-    if entry.adopted_from_query.strip() and not entry.adopted_from:  # searched, not ticked
-        errors["adopted_from"] = [_("Bitte haken Sie an, von welchem der gefundenen Einträge "
-                                    "Sie übernommen haben, oder leeren Sie das Suchfeld.")]
+    adoption = _adoption_problems(entry, practice, municipality, saving)
+    if adoption:
+        errors.setdefault("adopted_from", []).extend(adoption)
     if len(entry.body().encode("utf-8")) > rules.MAX_BODY_BYTES:  # else Markdown refuses: 500
         errors.setdefault("body", []).append(_("Der Text ist zu lang (höchstens 1 MB)."))
     if not isinstance(result, PracticeData) or errors:
         return None, errors, municipality
     return result, errors, municipality
+
+
+def _adoption_problems(entry: EntryInput, practice: Practice | None,
+                       municipality: Municipality | None, saving: bool) -> list[str]:
+    """'Übernommen von': newly named entries must be published entries of other towns that
+    this person may see (names kept from earlier versions, such as an imported file's,
+    stay); and a search typed but not acted upon is not dropped silently on saving."""
+    problems = []
+    stored = set(practice.adopted_from or []) if practice else set()
+    own_slug = practice.slug if practice else None  # the file rules refuse naming itself
+    new = [slug for slug in entry.adopted_from if slug not in stored and slug != own_slug]
+    if new:
+        allowed = set(db.session.scalars(select(Practice.slug).where(
+            Practice.slug.in_(new), visible_practices_filter(current_user),
+            Practice.municipality_id != (municipality.id if municipality else None))))
+        refused = [slug for slug in new if slug not in allowed]
+        if refused:
+            problems.append(_("Nur veröffentlichte Einträge anderer Kommunen können genannt "
+                              "werden, nicht: %(slugs)s", slugs=", ".join(refused)))
+    if saving and entry.adopted_from_query.strip():
+        found = _adoption_candidates(entry, practice)
+        if not found:
+            problems.append(_("Zu Ihrer Suche unter „Übernommen von“ passt kein Eintrag. "
+                              "Bitte ändern oder leeren Sie das Suchfeld."))
+        elif not set(found) & set(entry.adopted_from):
+            problems.append(_("Bitte haken Sie an, von welchem der gefundenen Einträge Sie "
+                              "übernommen haben, oder leeren Sie das Suchfeld."))
+    return problems
 
 
 def _preview(entry: EntryInput) -> Markup | None:
@@ -205,7 +233,8 @@ def new():
     entry = EntryInput.from_form(request.form, can_choose_municipality(current_user))
     if request.form.get("aktion") == ADOPTION_SEARCH:
         return _render_form("practices/new.html", entry, None)
-    data, errors, municipality = _check(entry, None)
+    data, errors, municipality = _check(entry, None,
+                                        saving=request.form.get("aktion") != "vorschau")
     if request.form.get("aktion") == "vorschau" or errors:
         status = 422 if errors and request.form.get("aktion") != "vorschau" else 200
         return _render_form("practices/new.html", entry, None, status=status, errors=errors,
@@ -234,7 +263,8 @@ def edit(slug: str):
     entry = EntryInput.from_form(request.form, can_choose_municipality(current_user))
     if request.form.get("aktion") == ADOPTION_SEARCH:
         return _render_form("practices/edit.html", entry, practice)
-    data, errors, municipality = _check(entry, practice)
+    data, errors, municipality = _check(entry, practice,
+                                        saving=request.form.get("aktion") != "vorschau")
     if request.form.get("aktion") == "vorschau" or errors:
         status = 422 if errors and request.form.get("aktion") != "vorschau" else 200
         return _render_form("practices/edit.html", entry, practice, status=status,

@@ -82,6 +82,16 @@ def adopted_from(practice: Practice) -> list[Practice]:
     return named + list(by_slug.values())
 
 
+def visible_slugs(slugs: list[str]) -> list[str]:
+    """Those of `slugs` that name an entry the current user may see, in their order (an
+    entry's `adopted_from` may name drafts, members-only or not yet imported entries)."""
+    if not slugs:
+        return []
+    visible = set(db.session.scalars(select(Practice.slug).where(
+        Practice.slug.in_(slugs), visible_practices_filter())))
+    return [slug for slug in slugs if slug in visible]
+
+
 def adopted_by(practice: Practice) -> list[Practice]:
     """The visible practices that name this one in their `adopted_from` or in a report."""
     adopters = pagecache.kept_for_lists(("adopters", can_see_members_only(None)), _adopters)

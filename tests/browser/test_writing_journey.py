@@ -60,7 +60,7 @@ def test_write_preview_save_submit_edit_twice_and_see_the_diff(open_page, live_s
     page.locator("#feld-links").fill("https://example.org/repair")
     page.locator("input[name=workshops]").first.check()
     page.locator("#feld-adopted_from").fill("Energie")  # 'Übernommen von': look it up
-    page.locator("button[value=uebernahme-suchen]").click()
+    page.locator("#feld-adopted_from").press("Enter")  # searches (not the preview)
     page.wait_for_load_state()
     assert page.url.endswith("/praxis/neu#feld-adopted_from")
     assert page.locator("#feld-summary").input_value().startswith("Einmal im Monat")

@@ -43,3 +43,19 @@
     }, 400);
   });
 }());
+
+// Enter in the "Übernommen von" search box looks entries up (the button next to it), as a
+// click would; without JavaScript the browser uses the form's first button (Vorschau),
+// which lists the found entries too.
+(function () {
+  "use strict";
+  var query = document.getElementById("feld-adopted_from");
+  var button = document.getElementById("uebernahme-suchen");
+  if (!query || !button) { return; }
+  query.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.isComposing) {
+      event.preventDefault();
+      button.click();
+    }
+  });
+}());
