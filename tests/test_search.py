@@ -469,7 +469,7 @@ def test_the_splitting_dictionary_is_kept_while_its_words_stay_the_same(
     reader = IndexStore(search.store_for_app(app).root)  # as another web process sees it
     reader.vocabulary()
     before = reader.lexicon
-    before.terms_cache["merkmal"] = ("merkmal",)
+    before.terms_cache["merkmal"] = ("merkmal", ("merkmal",))  # a marker
     write_practice("eintrag", body="Die Zisterne sammelt Regenwasser. Regenwasser!")
     import_folder(folder)
     reader.vocabulary()
@@ -478,7 +478,41 @@ def test_the_splitting_dictionary_is_kept_while_its_words_stay_the_same(
     import_folder(folder)
     reader.vocabulary()
     assert reader.lexicon is not before and "quellhorizont" in reader.lexicon.words
-    assert "merkmal" not in reader.lexicon.terms_cache
+    assert "merkmal" in reader.lexicon.terms_cache  # no new part in it: its analysis stays
+
+
+def test_a_changed_dictionary_keeps_only_the_analyses_that_stay_the_same():
+    """A new or vanished word changes only the splits of words containing it: what the
+    earlier dictionary analysed otherwise is kept and equals a fresh dictionary's result,
+    for word terms, the documents' analysis digest and snippets."""
+    from app.search.analysis import Lexicon, analysis_digest, set_lexicon, word_terms
+    from app.search.highlight import make_snippet
+
+    corpus = ["regen", "wasser", "garten", "stadt", "halle", "schwimm", "sanierung", "dach"]
+    words = ["regenwassertonne", "stadthalle", "gartenschlauch", "schwimmhallensanierung",
+             "tonnenweise", "dachbegrünung", "regenwasser"]
+    text = "Die Regenwassertonne der Stadthalle füllt den Gartenschlauch: " + " ".join(words)
+    old = Lexicon.build(corpus)
+    for word in words:
+        word_terms(word, old)
+    old_digest = analysis_digest([text], old)
+    set_lexicon(old)
+    make_snippet("Zusammenfassung", text, {"tonn"})
+    parts = Lexicon.parts([*corpus, "tonne", "schlauch", "begrunung"])
+    new, fresh = old.successor(parts), Lexicon.of_parts(parts)
+    changed = [word for word in words if word_terms(word, old) != word_terms(word, fresh)]
+    assert "regenwassertonne" in changed and "stadthalle" not in changed
+    assert "stadthalle" in new.terms_cache and "regenwassertonne" not in new.terms_cache
+    assert [word_terms(word, new) for word in words] == [word_terms(w, fresh) for w in words]
+    assert old_digest != analysis_digest([text], fresh) == analysis_digest([text], new)
+    try:
+        set_lexicon(new)
+        kept_snippet = make_snippet("Zusammenfassung", text, set(word_terms("tonne", fresh)))
+        set_lexicon(fresh)
+        assert kept_snippet == make_snippet("Zusammenfassung", text,
+                                            set(word_terms("tonne", fresh)))
+    finally:
+        set_lexicon(Lexicon.build(()))
 
 
 @pytest.fixture

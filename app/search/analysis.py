@@ -9,8 +9,10 @@ dictionary is process state set by the index (see ``set_lexicon``).
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import hashlib
+import itertools
 import re
 import threading
 from collections.abc import Iterable, Iterator
@@ -28,6 +30,7 @@ WORD_PATTERN = r"\w+(?:[-‐‑]\w+)*"
 WORD_RE = re.compile(WORD_PATTERN)
 HYPHENS = re.compile(r"[-‐‑]")
 MAX_DIGEST_LINES = 300_000  # words whose analysis line analysis_digest keeps
+MAX_TERMS_CACHED = 300_000  # words whose index terms a dictionary keeps
 PLAIN_WORD = re.compile(r"[^\W\d_]{2,}")  # the words of the corpus vocabulary
 
 # Linking elements (Fugenelemente) allowed between the parts of a compound.
@@ -145,15 +148,38 @@ def evict_oldest(cache: dict) -> None:
         cache.pop(next(iter(cache), None), None)
 
 
+def containing_at(texts: list[str], pieces: Iterable[str]) -> set[int]:
+    """Positions of the texts (single lines) that contain any of the pieces."""
+    if not texts:
+        return set()
+    haystack = "\n".join(texts)
+    starts = list(itertools.accumulate((len(text) + 1 for text in texts[:-1]), initial=0))
+    found: set[int] = set()
+    for piece in pieces:
+        position = haystack.find(piece)
+        while position >= 0:
+            found.add(bisect.bisect_right(starts, position) - 1)
+            position = haystack.find(piece, position + 1)
+    return found
+
+
+def containing(texts: list[str], pieces: Iterable[str]) -> set[str]:
+    """The texts (single lines) that contain any of the pieces."""
+    return {texts[i] for i in containing_at(texts, pieces)}
+
+
 @dataclass
 class Lexicon:
     """The splitter's dictionary: curated morphemes plus the corpus's own words."""
 
     words: set[str] = field(default_factory=set)
     stems: set[str] = field(default_factory=set)
-    cache: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    terms_cache: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    cache: dict[str, tuple[str, ...]] = field(default_factory=dict)  # normalised -> atoms
+    # lower-case word -> (its normalised form, its index terms)
+    terms_cache: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     derived: dict = field(default_factory=dict)  # other results of this dictionary's splits
+    # (the predecessor's derived caches, the lower-case words it analysed otherwise)
+    inherited: tuple[dict, frozenset[str]] | None = None
 
     @classmethod
     def build(cls, corpus_words: Iterable[str]) -> Lexicon:
@@ -177,14 +203,48 @@ class Lexicon:
         return Lexicon(words=set(self.words), stems=set(self.stems))
 
     def rebuild(self, corpus_words: Iterable[str]) -> None:
-        """Become the lexicon of these words, in place (splits are then recomputed)."""
+        """Become the lexicon of these words, in place (changed splits are recomputed)."""
         words = Lexicon.parts(corpus_words)
         if words != self.words:
+            before = (self.words, self.stems, self.cache, self.terms_cache, self.derived)
             fresh = Lexicon.of_parts(words)
             self.words, self.stems = fresh.words, fresh.stems
-            self.cache.clear()
-            self.terms_cache.clear()
-            self.derived.clear()
+            self._carry_over(*before)
+
+    def successor(self, words: set[str]) -> Lexicon:
+        """The lexicon of these dictionary words, with what this one computed that stays."""
+        fresh = Lexicon.of_parts(words)
+        fresh._carry_over(self.words, self.stems, self.cache, self.terms_cache, self.derived)
+        return fresh
+
+    def _carry_over(self, words: set[str], stems: set[str], cache: dict, terms_cache: dict,
+                    derived: dict) -> None:
+        """Keep what the dictionary (words, stems) computed for words containing none of
+        the parts that came or went: only those can split otherwise (sync.resplit_words
+        relies on the same). Under a 5 % share of edits, one bringing a new word every
+        second made every process split every word of every result page again."""
+        changed = (words ^ self.words) | (stems ^ self.stems)
+        splits = list(cache.items())  # copies made at once: other threads may still add
+        split_again = containing([word for word, _ in splits], changed)
+        self.cache = {word: atoms for word, atoms in splits if word not in split_again}
+        analysed = list(terms_cache.items())
+        affected = frozenset(analysed[i][0] for i in containing_at(
+            [normalised for _, (normalised, _terms) in analysed], changed))
+        self.terms_cache = {word: entry for word, entry in analysed if word not in affected}
+        self.derived, self.inherited = {}, (derived, affected)
+
+    def derived_cache(self, name: str, still_valid=None) -> dict:
+        """A cache of results of this dictionary's analysis. After a change of the
+        dictionary, the predecessor's entries that `still_valid(key, value, affected)`
+        accepts are kept; `affected` are the lower-case words now analysed otherwise."""
+        cache = self.derived.get(name)
+        if cache is None:
+            inherited = self.inherited
+            earlier = list(inherited[0].get(name, {}).items()) if inherited and still_valid else []
+            cache = {key: value for key, value in earlier
+                     if still_valid(key, value, inherited[1])}
+            cache = self.derived.setdefault(name, cache)
+        return cache
 
     def known(self, part: str, final: bool) -> bool:
         """Whether a part may stand in a compound (a final part may be inflected)."""
@@ -284,13 +344,18 @@ def is_stop_word(word: str) -> bool:
 def word_terms(lower: str, lexicon: Lexicon | None = None) -> tuple[str, ...]:
     """Index terms of one lower-cased word: the whole chain, cached per word and dictionary."""
     lexicon = lexicon or _lexicon
-    terms = lexicon.terms_cache.get(lower)
-    if terms is None:
-        forms = word_forms(normalize(lower), lexicon)
-        terms = tuple(dict.fromkeys(stem(f) for f in forms if not is_stop_word(f)))
-        if len(lexicon.terms_cache) > 300_000:
-            lexicon.terms_cache.clear()
-        lexicon.terms_cache[lower] = terms
+    cached = lexicon.terms_cache.get(lower)
+    if cached is not None:
+        return cached[1]
+    normalised = normalize(lower)
+    forms = word_forms(normalised, lexicon)
+    terms = tuple(dict.fromkeys(stem(f) for f in forms if not is_stop_word(f)))
+    if len(lexicon.terms_cache) > MAX_TERMS_CACHED:
+        # What derived caches hold was analysed through this cache, which is how a change
+        # of the dictionary finds what it affects (Lexicon._carry_over): they go too.
+        lexicon.terms_cache.clear()
+        lexicon.derived, lexicon.inherited = {}, None
+    lexicon.terms_cache[lower] = (normalised, terms)
     return terms
 
 
@@ -394,7 +459,8 @@ def analysis_digest(texts: Iterable[str], lexicon: Lexicon | None = None) -> str
     for text in texts:
         words.update(WORD_RE.findall((text or "").lower()))
     lexicon = lexicon or _lexicon
-    lines = lexicon.derived.setdefault("digest_lines", {})  # word -> "word:its terms"
+    lines = lexicon.derived_cache(  # word -> "word:its terms"
+        "digest_lines", lambda word, _line, affected: word not in affected)
     parts = []
     for word in sorted(words):
         line = lines.get(word)

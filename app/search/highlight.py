@@ -29,12 +29,14 @@ class _Prepared:
     spans: tuple[tuple[int, int], ...]
     written: tuple[str, ...]
     terms: dict[str, frozenset[str]]
+    lowered: frozenset[str]  # the words as analysed: kept while none is analysed otherwise
 
 
 def _prepare(summary: str, body: str) -> _Prepared:
     """Kept per text and splitting dictionary: a result page splits the same popular
     entries again and again, and splitting was a tenth of the server's time under load."""
-    cache = get_lexicon().derived.setdefault("snippet-texts", {})
+    cache = get_lexicon().derived_cache(
+        "snippet-texts", lambda _key, prepared, affected: prepared.lowered.isdisjoint(affected))
     key = (summary, body)
     prepared = cache.get(key)
     if prepared is None:
@@ -42,8 +44,10 @@ def _prepare(summary: str, body: str) -> _Prepared:
             CLOSE, " ")
         words = list(WORD_RE.finditer(text))
         written = tuple(match.group() for match in words)
+        distinct = {word for word in written if len(word) > 1}
         prepared = _Prepared(text, tuple(match.span() for match in words), written,
-                             {word: word_terms(word) for word in set(written) if len(word) > 1})
+                             {word: word_terms(word) for word in distinct},
+                             frozenset(word.lower() for word in distinct))
         if len(cache) >= MAX_PREPARED:  # the oldest goes: edits make new texts all the time
             evict_oldest(cache)
         cache[key] = prepared

@@ -392,8 +392,10 @@ class IndexStore:
         words = Lexicon.parts(vocabulary.counts())
         # Most changes only change counts: the same dictionary keeps its splits and terms,
         # which every process otherwise computed again after every edit anywhere.
-        if self.lexicon is None or words != self.lexicon.words:
+        if self.lexicon is None:
             self.lexicon = Lexicon.of_parts(words)
+        elif words != self.lexicon.words:
+            self.lexicon = self.lexicon.successor(words)
         set_lexicon(self.lexicon)
         return vocabulary
 

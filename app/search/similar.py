@@ -19,8 +19,7 @@ def similar_query(view: View, practice: Practice) -> wq.Query | None:
     """An OR over the entry's terms weighted by tf·idf (title counts thrice)."""
     key = (practice.title, practice.summary, practice.body,
            practice.municipality.name if practice.municipality else "")
-    # cleared when the splitting dictionary changes
-    cache = get_lexicon().derived.setdefault("similar-terms", {})
+    cache = get_lexicon().derived_cache("similar-terms")  # empty when the dictionary changes
     counts = cache.get(key)
     if counts is None:
         if len(cache) >= MAX_CACHED:  # the oldest goes: edits make new texts all the time
