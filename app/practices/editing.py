@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -22,9 +20,8 @@ from app.permissions import (
     can_edit_practice,
     can_restore_revision,
     can_view_history,
-    visible_practices_filter,
 )
-from app.practices import rules, states
+from app.practices import adoption, rules, states
 from app.practices.diff import revision_diff
 from app.practices.fileformat import PracticeData, check_fields
 from app.practices.forms import (
@@ -59,8 +56,6 @@ from app.workshops.models import Module, Workshop
 
 bp = Blueprint("editing", __name__)
 ADOPTION_SEARCH = "uebernahme-suchen"  # the form's button that only looks entries up
-ADOPTION_CANDIDATES = 10  # found entries offered under 'Übernommen von'
-ADDRESS_SLUG = re.compile(r"/praxis/([a-z0-9-]+)")  # a pasted entry address
 
 
 def _practice_or_404(slug: str) -> Practice:
@@ -98,38 +93,6 @@ def _choices(practice: Practice | None) -> dict:
     }
 
 
-def _adoption_candidates(entry: EntryInput, practice: Practice | None) -> list[str]:
-    """'Übernommen von': the published entries of other municipalities that the words (or
-    a pasted address) typed into the field's search box find. A list of every entry was
-    a 240 KB form at 3,000 entries, and no one scrolls through 20,000."""
-    query = entry.adopted_from_query.strip()[:rules.ADOPTION_QUERY_MAX]
-    if not query:
-        return []
-    address = ADDRESS_SLUG.search(query)
-    if address:
-        found = [address.group(1)]
-    else:
-        result = search_practices(SearchRequest(q=query, per_page=ADOPTION_CANDIDATES * 2),
-                                  viewer=current_user)
-        found = [hit.slug for hit in result.hits]
-    own = _target_municipality(entry, practice)
-    others = set(db.session.scalars(select(Practice.slug).where(
-        Practice.slug.in_(found), visible_practices_filter(current_user),
-        Practice.municipality_id != (own.id if own else None),
-        Practice.id != (practice.id if practice else None))))
-    return [slug for slug in found if slug in others][:ADOPTION_CANDIDATES]
-
-
-def _adoption_options(entry: EntryInput, candidates: list[str]) -> list[tuple[str, str]]:
-    """The chosen entries (ticked) and then the found ones, as (slug, "Titel (Kommune)");
-    a chosen entry this person may not see (or not imported yet) shows its address only."""
-    slugs = list(dict.fromkeys([*entry.adopted_from, *candidates]))
-    labels = {slug: f"{title} ({town})" for slug, title, town in db.session.execute(
-        select(Practice.slug, Practice.title, Municipality.name).join(Practice.municipality)
-        .where(Practice.slug.in_(slugs), visible_practices_filter(current_user)))}
-    return [(slug, labels.get(slug, slug)) for slug in slugs]
-
-
 def _target_municipality(entry: EntryInput, practice: Practice | None):
     """The municipality the entry belongs to, by role (representatives: their own)."""
     if not can_choose_municipality(current_user):
@@ -151,42 +114,14 @@ def _check(entry: EntryInput, practice: Practice | None, *, saving: bool):
         errors["municipality"] = [_("Bitte wählen Sie eine Kommune.")]
     if len(entry.note) > MAX_NOTE_LENGTH:
         errors["note"] = [_("Höchstens %(n)s Zeichen.", n=MAX_NOTE_LENGTH)]
-    adoption = _adoption_problems(entry, practice, municipality, saving)
-    if adoption:
-        errors.setdefault("adopted_from", []).extend(adoption)
+    adoption_problems = adoption.problems(entry, practice, municipality, saving=saving)
+    if adoption_problems:
+        errors.setdefault("adopted_from", []).extend(adoption_problems)
     if len(entry.body().encode("utf-8")) > rules.MAX_BODY_BYTES:  # else Markdown refuses: 500
         errors.setdefault("body", []).append(_("Der Text ist zu lang (höchstens 1 MB)."))
     if not isinstance(result, PracticeData) or errors:
         return None, errors, municipality
     return result, errors, municipality
-
-
-def _adoption_problems(entry: EntryInput, practice: Practice | None,
-                       municipality: Municipality | None, saving: bool) -> list[str]:
-    """'Übernommen von': newly named entries must be published entries of other towns that
-    this person may see (names kept from earlier versions, such as an imported file's,
-    stay); and a search typed but not acted upon is not dropped silently on saving."""
-    problems = []
-    stored = set(practice.adopted_from or []) if practice else set()
-    own_slug = practice.slug if practice else None  # the file rules refuse naming itself
-    new = [slug for slug in entry.adopted_from if slug not in stored and slug != own_slug]
-    if new:
-        allowed = set(db.session.scalars(select(Practice.slug).where(
-            Practice.slug.in_(new), visible_practices_filter(current_user),
-            Practice.municipality_id != (municipality.id if municipality else None))))
-        refused = [slug for slug in new if slug not in allowed]
-        if refused:
-            problems.append(_("Nur veröffentlichte Einträge anderer Kommunen können genannt "
-                              "werden, nicht: %(slugs)s", slugs=", ".join(refused)))
-    if saving and entry.adopted_from_query.strip():
-        found = _adoption_candidates(entry, practice)
-        if not found:
-            problems.append(_("Zu Ihrer Suche unter „Übernommen von“ passt kein Eintrag. "
-                              "Bitte ändern oder leeren Sie das Suchfeld."))
-        elif not set(found) & set(entry.adopted_from):
-            problems.append(_("Bitte haken Sie an, von welchem der gefundenen Einträge Sie "
-                              "übernommen haben, oder leeren Sie das Suchfeld."))
-    return problems
 
 
 def _preview(entry: EntryInput) -> Markup | None:
@@ -212,7 +147,8 @@ def _render_form(template: str, entry: EntryInput, practice: Practice | None, st
         "similar": _similar(entry, practice) if preview or practice is None else [],
         "error_messages": [(name, f"{FIELD_LABELS.get(name, name)}: {message}")
                            for name, messages in (errors or {}).items() for message in messages],
-        "adoption_options": _adoption_options(entry, _adoption_candidates(entry, practice)),
+        "adoption_options": adoption.options(entry, adoption.candidates(
+            entry, practice, _target_municipality(entry, practice))),
         **_choices(practice), **extra,
     }
     return render_template(template, **context), status
