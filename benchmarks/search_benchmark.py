@@ -186,7 +186,6 @@ class Fts5Baseline:
         the C YAML loader, inserted, committed): the baseline issue 12 quotes for reindex."""
         import yaml
 
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         started = time.perf_counter()
         db = sqlite3.connect(target)
         db.execute("CREATE VIRTUAL TABLE fts USING fts5(title, summary, body, "
@@ -194,7 +193,7 @@ class Fts5Baseline:
         rows = []
         for path in sorted(folder.rglob("*.md")):
             _, front, body = path.read_text("utf-8").split("---\n", 2)
-            meta = yaml.load(front, Loader=loader)  # noqa: S506 - the C SafeLoader
+            meta = yaml.load(front, Loader=yaml.CSafeLoader)
             rows.append((meta["title"], meta["summary"], body))
         db.executemany("INSERT INTO fts(title, summary, body) VALUES (?, ?, ?)", rows)
         db.commit()

@@ -50,6 +50,8 @@ def options(entry: EntryInput, found: list[str]) -> list[tuple[str, str]]:
     """The chosen entries (ticked) and then the found ones, as (slug, "Titel (Kommune)");
     a chosen entry this person may not see (or not imported yet) shows its address only."""
     slugs = list(dict.fromkeys([*entry.adopted_from, *found]))
+    if not slugs:
+        return []
     labels = {slug: f"{title} ({town})" for slug, title, town in db.session.execute(
         select(Practice.slug, Practice.title, Municipality.name).join(Practice.municipality)
         .where(Practice.slug.in_(slugs), visible_practices_filter(current_user)))}

@@ -148,7 +148,9 @@ def _render_form(template: str, entry: EntryInput, practice: Practice | None, st
         "error_messages": [(name, f"{FIELD_LABELS.get(name, name)}: {message}")
                            for name, messages in (errors or {}).items() for message in messages],
         "adoption_options": adoption.options(entry, adoption.candidates(
-            entry, practice, _target_municipality(entry, practice))),
+            entry, practice, _target_municipality(entry, practice))
+            if entry.adopted_from_query.strip() else []),
+        "adoption_search": ADOPTION_SEARCH,
         **_choices(practice), **extra,
     }
     return render_template(template, **context), status

@@ -469,7 +469,8 @@ def analysis_digest(texts: Iterable[str], lexicon: Lexicon | None = None) -> str
             if len(lines) > MAX_DIGEST_LINES:
                 evict_oldest(lines)
         parts.append(line)
-    return hashlib.sha1("\n".join(parts).encode("utf-8")).hexdigest()[:16]  # noqa: S324 - not security
+    # A change detector, not a security measure.
+    return hashlib.sha1("\n".join(parts).encode("utf-8"), usedforsecurity=False).hexdigest()[:16]
 
 
 def index_terms(text: str) -> set[str]:

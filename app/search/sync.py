@@ -34,6 +34,7 @@ from app.practices.models import Practice
 from app.search.analysis import (
     MIN_COMPOUND,
     Lexicon,
+    containing,
     document_words,
     get_lexicon,
     set_lexicon,
@@ -289,15 +290,7 @@ def resplit_words(vocabulary: Vocabulary, old: Lexicon, new: Lexicon) -> set[str
     if not changed:
         return set()
     words = [w for w in vocabulary.counts() if len(w) >= MIN_COMPOUND and w.isalpha()]
-    haystack = "\n" + "\n".join(words) + "\n"
-    candidates: set[str] = set()
-    for piece in changed:
-        position = haystack.find(piece)
-        while position >= 0:
-            start = haystack.rfind("\n", 0, position) + 1
-            candidates.add(haystack[start:haystack.index("\n", position)])
-            position = haystack.find(piece, position + 1)
-    return {w for w in candidates if word_terms(w, old) != word_terms(w, new)}
+    return {w for w in containing(words, changed) if word_terms(w, old) != word_terms(w, new)}
 
 
 def _slugs_with_words(reader, words: set[str]) -> set[str]:
