@@ -48,6 +48,8 @@ def load_config(instance_path: Path, overrides: dict) -> dict:
         "SEARCH_INDEX_DIR": str(index_dir),
         # Drain the search outbox in a background thread right after each commit.
         "SEARCH_SYNC": os.environ.get("SEARCH_SYNC", "thread"),
+        # ... after waiting this long, so that edits close together share one index commit.
+        "SEARCH_SYNC_DELAY_MS": _int_env("SEARCH_SYNC_DELAY_MS", 200),
         "PRACTICES_DIR": os.environ.get("PRACTICES_DIR", str(PROJECT_ROOT / "practices")),
         "BABEL_DEFAULT_LOCALE": "de",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Berlin",

@@ -135,6 +135,28 @@ def test_thread_mode_updates_without_blocking(make_app, write_practice, tmp_path
         assert found("Hecke") == ["hecke"]
 
 
+def test_edits_close_together_share_one_index_commit(make_app, write_practice, import_folder,
+                                                     tmp_path):
+    """In thread mode the drain waits SEARCH_SYNC_DELAY_MS, so that edits saved meanwhile
+    (by any worker) go into the same index commit: under benchmarks/load.py that was 202
+    edits in 70 commits instead of one commit each."""
+    import time
+
+    app = make_app(SEARCH_SYNC="thread", SEARCH_SYNC_DELAY_MS=800)
+    with app.app_context():
+        write_practice("hecke", title="Heckenpflanzung am Feldrand")
+        write_practice("obst", title="Streuobstwiese der Schule")
+        import_folder(tmp_path / "files")
+        index = store_for_app(app).open_index()
+        generation = index.latest_generation()
+        change("hecke", summary="Mit Zaunkönigen.")
+        time.sleep(0.2)  # long enough for an undelayed drain to have committed
+        change("obst", summary="Mit Gartenrotschwänzen.")
+        search.wait_for_background_drains()
+        assert found("Zaunkönig") == ["hecke"] and found("Gartenrotschwanz") == ["obst"]
+        assert index.latest_generation() == generation + 1
+
+
 def _writer_process(config: dict, slugs: list[str]) -> None:
     """One process: publish entries one by one, each followed by an index update."""
     from app import create_app
@@ -172,3 +194,43 @@ def test_concurrent_writers_in_several_processes(app, write_practice, import_fol
     assert len(store_for_app(app).view().all_ids) == len(names)
     last = db.session.scalar(select(SearchChange.seq).order_by(SearchChange.seq.desc()))
     assert store_for_app(app).read_state().seq == last
+
+
+def _segments(app) -> list[tuple[str, int, int]]:
+    """The current index's segments: (id, documents written to it, live ones)."""
+    view = store_for_app(app).view()
+    return [(segment.key, len(segment.data.metas),
+             int(view.live[segment.offset:segment.offset + len(segment.data.metas)].sum()))
+            for segment in view.segments]
+
+
+def test_edits_merge_small_segments_only_and_rank_like_a_rebuild(app, runner, write_practice,
+                                                                  import_folder, tmp_path):
+    """The drains' merge policy: a segment whose entries were all edited again is dropped
+    at the next index commit without being read (merging such leftovers was most of a
+    drain's merge work under load), the large segment outlives a stream of small edits,
+    the number of segments stays bounded, and the result ranks exactly like a rebuild."""
+    from app.search.sync import MERGE_FACTOR
+
+    for number in range(120):
+        write_practice(f"hecke-{number}", title=f"Hecken pflanzen am Feldrand {number}",
+                       summary=f"Schattige Hecken {'Regentonne ' * (number % 4)}für Vögel.")
+    import_folder(tmp_path / "files")
+    [(large, documents, _live)] = _segments(app)
+    assert documents == 120
+    merged = False
+    for edit in range(3 * MERGE_FACTOR):
+        change(f"hecke-{edit % 3 if edit % 2 else edit}",
+               summary=f"Regentonnen und Zisternen, Runde {edit}.")
+        segments = _segments(app)
+        assert segments[0][:2] == (large, 120)  # never rewritten: only 3 + 15 of it replaced
+        assert all(live for _key, _count, live in segments)  # none only of replaced ones
+        assert len(segments) <= 2 * MERGE_FACTOR
+        merged |= any(count > 1 for _key, count, _live in segments[1:])
+    assert merged  # the small segments of single edits were merged
+    queries = ["Regentonne", "Hecke Zisterne", "Vögel"]
+    before = {q: [(h.slug, h.score) for h in search_practices(SearchRequest(q=q)).hits]
+              for q in queries}
+    assert runner.invoke(args=["search", "reindex"]).exit_code == 0
+    assert {q: [(h.slug, h.score) for h in search_practices(SearchRequest(q=q)).hits]
+            for q in queries} == before
