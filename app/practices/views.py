@@ -81,7 +81,8 @@ def _page_context(slug: str) -> dict:
 def detail(slug: str):
     """The entry with its metadata, contact, workshops, reports and similar approaches."""
     context = _page_context(slug)
-    similar = similar_practices(slug, viewer=current_user, limit=5)
+    similar = similar_practices(slug, viewer=current_user, limit=5,
+                                practice=context["practice"])
     return render_template("practices/detail.html", similar=similar,
                            search_url=back_to_search(), **context)
 

@@ -633,8 +633,10 @@ def _same_subject(columns, practice: Practice) -> np.ndarray:
 SIMILAR_SECONDS = 300.0
 
 
-def similar_practices(slug: str, viewer=None, limit: int = 5) -> list[SearchHit]:
-    """Entries about the same things as this one, most similar first.
+def similar_practices(slug: str, viewer=None, limit: int = 5,
+                      practice: Practice | None = None) -> list[SearchHit]:
+    """Entries about the same things as this one, most similar first (`practice`: the entry
+    of that slug when the caller has loaded it already).
 
     The ranking is kept per entry text for SIMILAR_SECONDS: it was half of an entry page's
     time. An edit of the entry itself ranks again at once; an edit of another entry shows
@@ -642,7 +644,8 @@ def similar_practices(slug: str, viewer=None, limit: int = 5) -> list[SearchHit]
     store = _store()
     view = store.view()
     members = can_see_members_only(viewer)
-    practice = db.session.scalar(select(Practice).where(Practice.slug == slug))
+    if practice is None or practice.slug != slug:
+        practice = db.session.scalar(select(Practice).where(Practice.slug == slug))
     if practice is None:
         return []
     key = (view.key[0], slug, members, practice.updated_at, limit)
