@@ -12,7 +12,8 @@ drives it with concurrent clients for a bounded time:
   sentence to a section and post the form with its CSRF token and base_revision (a 409 for
   a stale base is a correct answer, not an error; the client reloads and tries again).
 
-Then it prints req/s, p50/p95/p99 and errors, and proves: every successful edit's
+Then it prints req/s, p50/p95/p99 and errors, the server's CPU time per kind of request
+(from the request log's `cpu`), and proves: every successful edit's
 sentence is in the database (appending under optimistic locking means none may be
 missing), the outbox is applied within 2 s (`/healthz`), and `flask search check
 --no-repair` finds index and database in agreement. Exit 1 if any proof fails.
@@ -397,6 +398,24 @@ def report(results: Results, seconds: float) -> None:
                                               if results.errors else ""))
 
 
+REQUEST_LINE = re.compile(r"app\.requests: (\S+) (\S+) \d+ \S+ms cpu ([\d.]+)ms( cached)?")
+
+
+def report_cpu_by_route(log: Path, offset: int) -> None:
+    """Thread CPU per route and method from the request log written after `offset`."""
+    with open(log, "rb") as handle:
+        handle.seek(offset)
+        text = handle.read().decode("utf-8", "replace")
+    spent: dict[str, list[float]] = defaultdict(list)
+    for method, route, cpu, cached in REQUEST_LINE.findall(text):
+        spent[f"{method} {route}{' (page cache)' if cached else ''}"].append(float(cpu))
+    total = sum(map(sum, spent.values())) or 1.0
+    print("server CPU by request (the request's thread; index updates run beside):")
+    for name, values in sorted(spent.items(), key=lambda item: -sum(item[1]))[:12]:
+        print(f"  {name:<44} {len(values):>6}  mean {sum(values) / len(values):>6.1f} ms  "
+              f"{sum(values) / total:>4.0%}")
+
+
 def prove(env: dict, port: int, results: Results) -> list[str]:
     """Every edit in the database, the outbox applied within 2 s, index == database."""
     import sqlite3
@@ -464,6 +483,7 @@ def main() -> int:
         results = Results()
         CACHE_HITS.clear()
         cpu_before = server_cpu_seconds(process.pid)
+        log_offset = Path(env["LOAD_LOG"]).stat().st_size
         started = time.monotonic()
         run_mix(sessions, slugs, results, args.seconds, args.seed, args.writes)
         elapsed = time.monotonic() - started
@@ -474,6 +494,7 @@ def main() -> int:
             print(f"server CPU: {cpu:.1f} s for {served} requests = {cpu / served * 1000:.1f} ms "
                   f"per request; {cpu / elapsed:.2f} of {os.cpu_count()} cores were ours "
                   f"(load average now {os.getloadavg()[0]:.1f})")
+        report_cpu_by_route(Path(env["LOAD_LOG"]), log_offset)
         results.writes += warmup.writes
         failures = prove(env, port, results)
         for failure in failures:

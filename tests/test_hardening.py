@@ -295,6 +295,8 @@ def test_json_logs_one_line_per_request(make_app, create_user, capsys):
     assert request_line["status"] == 200 and request_line["route"] == "/suche"
     assert request_line["endpoint"] == "search_ui.search"
     assert isinstance(request_line["duration_ms"], float) and "user_id" in request_line
+    # the CPU time of the request's thread: more than nothing, never more than its duration
+    assert 0 < request_line["cpu_ms"] <= request_line["duration_ms"] + 0.1
 
 
 def test_json_logs_name_the_signed_in_user_and_never_a_token(make_app, capsys):
