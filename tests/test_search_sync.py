@@ -122,7 +122,7 @@ def test_worker_applies_changes_once(make_app, write_practice, tmp_path):
 def test_thread_mode_updates_without_blocking(make_app, write_practice, tmp_path):
     import time
 
-    app = make_app(SEARCH_SYNC="thread")
+    app = make_app(SEARCH_SYNC="thread", SEARCH_SYNC_DELAY_MS=-1)  # a mistyped wait: none
     with app.app_context():
         from app.practices.services import collect_practice_files, import_practices
 

@@ -154,7 +154,7 @@ def wait_for_background_drains(timeout: float = 10.0) -> None:
 def _drain_thread(app: Flask, key: str) -> None:
     # Changes committed meanwhile, by any worker, go into the same index commit: under
     # benchmarks/load.py every edit was its own commit, new segment and new view per worker.
-    delay = app.config["SEARCH_SYNC_DELAY_MS"] / 1000
+    delay = max(0, app.config["SEARCH_SYNC_DELAY_MS"]) / 1000
     try:
         while True:
             time.sleep(delay)
