@@ -39,11 +39,18 @@ def candidates(entry: EntryInput, practice: Practice | None,
         result = search_practices(SearchRequest(q=query, per_page=CANDIDATES * 2),
                                   viewer=current_user)
         found = [hit.slug for hit in result.hits]
-    others = set(db.session.scalars(select(Practice.slug).where(
-        Practice.slug.in_(found), visible_practices_filter(current_user),
+    others = _of_other_towns(found, municipality, practice)
+    return [slug for slug in found if slug in others][:CANDIDATES]
+
+
+def _of_other_towns(slugs: list[str], municipality: Municipality | None,
+                    practice: Practice | None = None) -> set[str]:
+    """Those of `slugs` that name entries this person may see, of towns other than
+    `municipality`, and not `practice` itself."""
+    return set(db.session.scalars(select(Practice.slug).where(
+        Practice.slug.in_(slugs), visible_practices_filter(current_user),
         Practice.municipality_id != (municipality.id if municipality else None),
         Practice.id != (practice.id if practice else None))))
-    return [slug for slug in found if slug in others][:CANDIDATES]
 
 
 def options(entry: EntryInput, found: list[str]) -> list[tuple[str, str]]:
@@ -68,9 +75,7 @@ def problems(entry: EntryInput, practice: Practice | None, municipality: Municip
     own_slug = practice.slug if practice else None  # the file rules refuse naming itself
     new = [slug for slug in entry.adopted_from if slug not in stored and slug != own_slug]
     if new:
-        allowed = set(db.session.scalars(select(Practice.slug).where(
-            Practice.slug.in_(new), visible_practices_filter(current_user),
-            Practice.municipality_id != (municipality.id if municipality else None))))
+        allowed = _of_other_towns(new, municipality)
         refused = [slug for slug in new if slug not in allowed]
         if refused:
             found_problems.append(_("Nur veröffentlichte Einträge anderer Kommunen können "
